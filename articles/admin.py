@@ -1,0 +1,98 @@
+from django.contrib import admin
+from django.urls import path
+
+from . import admin_import
+from .models import Agency, Alert, Article, Author, Caption, IngestRecord
+
+
+class CaptionInline(admin.StackedInline):
+    model = Caption
+    extra = 0
+    fields = [("text", "language"), "alt_text", ("credit", "is_lead", "position"), "image"]
+
+
+@admin.register(Article)
+class ArticleAdmin(admin.ModelAdmin):
+    list_display = ["headline", "status", "published_at", "agency", "language", "updated_at"]
+    list_filter = ["status", "agency", "language"]
+    search_fields = ["headline", "body"]
+    date_hierarchy = "published_at"
+    prepopulated_fields = {"slug": ["headline"]}
+    autocomplete_fields = ["agency", "authors"]
+    inlines = [CaptionInline]
+    readonly_fields = ["created_at", "updated_at", "external_id", "external_version"]
+    fieldsets = [
+        (None, {"fields": ["headline", "slug", "standfirst", "body", "language"]}),
+        ("Publishing", {"fields": ["status", "published_at"]}),
+        (
+            "Source",
+            {"fields": ["agency", "authors", "source_url", "external_id", "external_version"]},
+        ),
+        ("History", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
+    ]
+
+    def get_urls(self):
+        return [
+            path(
+                "import/",
+                self.admin_site.admin_view(
+                    admin_import.ImportArticleView.as_view(model_admin=self)
+                ),
+                name="articles_article_import",
+            ),
+            *super().get_urls(),
+        ]
+
+
+@admin.register(Agency)
+class AgencyAdmin(admin.ModelAdmin):
+    list_display = ["name", "website"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Author)
+class AuthorAdmin(admin.ModelAdmin):
+    list_display = ["name", "agency"]
+    list_filter = ["agency"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["agency"]
+
+
+@admin.register(Alert)
+class AlertAdmin(admin.ModelAdmin):
+    list_display = ["text", "starts_at", "ends_at", "is_active"]
+    date_hierarchy = "starts_at"
+
+    @admin.display(boolean=True, description="Shown now")
+    def is_active(self, alert):
+        return alert.is_active()
+
+
+@admin.register(IngestRecord)
+class IngestRecordAdmin(admin.ModelAdmin):
+    """The raw inputs as received: read only, never deleted."""
+
+    list_display = ["received_at", "filename", "outcome", "channel", "received_by", "article"]
+    list_filter = ["outcome", "channel"]
+    search_fields = ["filename", "sha256", "message"]
+    date_hierarchy = "received_at"
+    fields = [
+        "received_at", "received_by", "channel", "filename", "sha256",
+        "outcome", "message", "article", "raw_text",
+    ]  # fmt: skip
+    readonly_fields = fields
+
+    @admin.display(description="original text")
+    def raw_text(self, record):
+        return bytes(record.raw).decode("utf-8", errors="replace")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,323 @@
+"""The newsroom's content: agencies, authors, articles with their captions, breaking-news alerts,
+and the record of every raw input that ingest received."""
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .markup import render_body
+
+# BCP 47 language tag, the common shapes: "en", "ko", "pt-BR", "zh-Hant", "es-419".
+bcp47_validator = RegexValidator(
+    r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?$",
+    _("Enter a BCP 47 language tag such as “en”, “ko”, “pt-BR” or “zh-Hant”."),
+)
+
+
+def language_field(**kwargs):
+    return models.CharField(_("language"), max_length=35, validators=[bcp47_validator], **kwargs)
+
+
+class Agency(models.Model):
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    slug = models.SlugField(_("slug"), max_length=200, unique=True)
+    description = models.TextField(
+        _("description"),
+        blank=True,
+        help_text=_("Shown to readers in the box under each of the agency's articles."),
+    )
+    website = models.URLField(_("website"), blank=True)
+    logo = models.ImageField(
+        _("logo"),
+        upload_to="agencies/",
+        blank=True,
+        help_text=_("Optional. Shown as decoration next to the agency's name."),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("agency")
+        verbose_name_plural = _("agencies")
+
+    def __str__(self):
+        return self.name
+
+
+class Author(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=200, unique=True)
+    bio = models.TextField(_("biography"), blank=True)
+    agency = models.ForeignKey(
+        Agency,
+        verbose_name=_("agency"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="authors",
+        help_text=_("The agency this author writes for, if any."),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("author")
+        verbose_name_plural = _("authors")
+
+    def __str__(self):
+        return self.name
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self):
+        """The one publishing rule: published, and the publication time has come."""
+        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+
+    headline = models.CharField(_("headline"), max_length=300)
+    slug = models.SlugField(
+        _("slug"),
+        max_length=200,
+        unique=True,
+        allow_unicode=True,
+        help_text=_("The last part of the article's address. Changing it breaks old links."),
+    )
+    standfirst = models.TextField(
+        _("standfirst"), blank=True, help_text=_("Optional summary shown under the headline.")
+    )
+    body = models.TextField(
+        _("body"),
+        help_text=_(
+            "Markdown: separate paragraphs with a blank line; start a subheading with “## ”. "
+            "HTML is shown as typed, never interpreted. To start a paragraph with a number and a "
+            "full stop, or with #, write a backslash first (“1851\\.”)."
+        ),
+    )
+    language = language_field(
+        default="en", help_text=_("BCP 47 tag of the article's language, e.g. “en” or “ko”.")
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
+    published_at = models.DateTimeField(
+        _("publication time"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Readers see the article from this time on, once its status is Published. "
+            "Left empty when publishing, it is set to now."
+        ),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("last updated"), auto_now=True)
+    agency = models.ForeignKey(
+        Agency,
+        verbose_name=_("agency"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="articles",
+    )
+    authors = models.ManyToManyField(
+        Author, verbose_name=_("authors"), blank=True, related_name="articles"
+    )
+    source_url = models.URLField(
+        _("source URL"), max_length=500, blank=True, help_text=_("Where the agency published it.")
+    )
+    external_id = models.CharField(
+        _("source identifier"),
+        max_length=255,
+        blank=True,
+        help_text=_("The source's identifier; a re-import with the same one updates this article."),
+    )
+    external_version = models.PositiveBigIntegerField(_("source version"), null=True, blank=True)
+    source_checksum = models.CharField(
+        _("source checksum"),
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "SHA-256 of the content as last imported; an identical import changes nothing."
+        ),
+    )
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-created_at"]
+        get_latest_by = "published_at"
+        verbose_name = _("article")
+        verbose_name_plural = _("articles")
+        permissions = [("import_article", _("Can import articles from agency files"))]
+        indexes = [models.Index(fields=["status", "-published_at"], name="article_status_pub_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "external_id"],
+                condition=Q(agency__isnull=False) & ~Q(external_id=""),
+                name="article_unique_agency_external_id",
+            ),
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=Q(agency__isnull=True) & ~Q(external_id=""),
+                name="article_unique_external_id_without_agency",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(published_at__isnull=False),
+                name="article_published_has_time",
+                violation_error_message=_("A published article needs a publication time."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.headline
+
+    def get_absolute_url(self):
+        return reverse("articles:article_detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now().replace(microsecond=0)
+
+    def is_published(self):
+        """Mirrors ArticleQuerySet.published() for one article in hand."""
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+    def body_html(self):
+        return render_body(self.body)
+
+
+class Caption(models.Model):
+    article = models.ForeignKey(
+        Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="captions"
+    )
+    text = models.TextField(_("caption"), help_text=_("Shown under the photo."))
+    alt_text = models.CharField(
+        _("alt text"),
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "What the photo shows, for people who cannot see it. Never repeat the caption and "
+            "never write a placeholder such as “image”."
+        ),
+    )
+    language = language_field(
+        blank=True, help_text=_("BCP 47 tag of the caption's language, if not the article's.")
+    )
+    credit = models.CharField(_("credit"), max_length=200, blank=True)
+    image = models.ImageField(_("image"), upload_to="captions/%Y/%m/", blank=True)
+    is_lead = models.BooleanField(
+        _("lead"), default=False, help_text=_("The article's main photo; one per article.")
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["-is_lead", "position", "id"]
+        verbose_name = _("caption")
+        verbose_name_plural = _("captions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article"], condition=Q(is_lead=True), name="caption_one_lead_per_article"
+            ),
+        ]
+
+    def __str__(self):
+        return self.text[:80]
+
+    def get_absolute_url(self):
+        return self.article.get_absolute_url()
+
+
+class AlertQuerySet(models.QuerySet):
+    def active(self, at=None):
+        at = at or timezone.now()
+        return self.filter(Q(ends_at__isnull=True) | Q(ends_at__gt=at), starts_at__lte=at)
+
+
+class Alert(models.Model):
+    """A breaking-news alert, shown as a banner on every page while it is active."""
+
+    text = models.CharField(_("text"), max_length=280)
+    url = models.URLField(_("link"), blank=True, help_text=_("Optional: where the banner links."))
+    starts_at = models.DateTimeField(_("active from"), default=timezone.now)
+    ends_at = models.DateTimeField(
+        _("active until"), null=True, blank=True, help_text=_("Empty: until someone ends it.")
+    )
+
+    objects = AlertQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_at"]
+        get_latest_by = "starts_at"
+        verbose_name = _("breaking-news alert")
+        verbose_name_plural = _("breaking-news alerts")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__isnull=True) | Q(ends_at__gt=models.F("starts_at")),
+                name="alert_ends_after_start",
+                violation_error_message=_("An alert must end after it starts."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.text
+
+    def is_active(self, at=None):
+        """Mirrors AlertQuerySet.active() for one alert in hand."""
+        at = at or timezone.now()
+        return self.starts_at <= at and (self.ends_at is None or self.ends_at > at)
+
+
+class IngestRecord(models.Model):
+    """One raw input as received, kept whatever became of it."""
+
+    class Outcome(models.TextChoices):
+        CREATED = "created", _("created")
+        UPDATED = "updated", _("updated")
+        UNCHANGED = "unchanged", _("unchanged")
+        FAILED = "failed", _("failed")
+
+    received_at = models.DateTimeField(_("received"), auto_now_add=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("received by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    channel = models.CharField(
+        _("channel"), max_length=20, help_text=_("How it arrived: “command” or “admin”.")
+    )
+    filename = models.CharField(_("file name"), max_length=500)
+    raw = models.BinaryField(_("original bytes"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
+    message = models.TextField(_("message"), blank=True)
+    article = models.ForeignKey(
+        Article,
+        verbose_name=_("article"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="ingest_records",
+    )
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        get_latest_by = "received_at"
+        verbose_name = _("ingest record")
+        verbose_name_plural = _("ingest records")
+
+    def __str__(self):
+        return f"{self.filename} ({self.outcome})"

@@ -1,0 +1,19 @@
+"""Settings for the test suite: the project's settings with a test-only key.
+
+The database still comes from DATABASE_URL, so the same suite runs on SQLite (default)
+and on PostgreSQL (`DATABASE_URL=postgres://postgres@127.0.0.1:5432/test`).
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789")
+
+from newsroom.settings import *  # noqa: F403
+
+# Tests render pages without running collectstatic first.
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+MEDIA_ROOT = BASE_DIR / "var" / "test-media"  # noqa: F405
