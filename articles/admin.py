@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.urls import path
 
@@ -5,8 +6,24 @@ from . import admin_import
 from .models import Agency, Alert, Article, Author, Caption, IngestRecord
 
 
+class CaptionFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        """At most one lead photo. The database enforces it too, but model validation skips
+        that constraint here (the inline's foreign key is excluded), so a second lead would
+        otherwise end in an IntegrityError instead of a message."""
+        super().clean()
+        leads = [
+            form
+            for form in self.forms
+            if form.cleaned_data.get("is_lead") and not self._should_delete_form(form)
+        ]
+        if len(leads) > 1:
+            raise forms.ValidationError("Only one caption can be the lead photo.")
+
+
 class CaptionInline(admin.StackedInline):
     model = Caption
+    formset = CaptionFormSet
     extra = 0
     fields = [("text", "language"), "alt_text", ("credit", "is_lead", "position"), "image"]
 

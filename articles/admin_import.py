@@ -6,22 +6,28 @@ import binascii
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.views import View
 
-from .ingest.writer import ingest
+from .ingest.writer import IngestResult, ingest
+from .models import Article, IngestRecord
 
 MAX_BYTES = 1024 * 1024
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(required=False, help_text="A page capture (.txt), up to 1 MB.")
+    # Empty files pass the field so the ingest code names the file and the reason.
+    file = forms.FileField(
+        required=False, allow_empty_file=True, help_text="A page capture (.txt), up to 1 MB."
+    )
+    # Not stripped: the text is kept exactly as pasted, like a file's bytes.
     text = forms.CharField(
         required=False,
+        strip=False,
         widget=forms.Textarea(attrs={"rows": 16, "cols": 100}),
         label="Or paste the text",
     )
@@ -31,30 +37,60 @@ class ImportForm(forms.Form):
         cleaned = super().clean()
         upload, text = cleaned.get("file"), cleaned.get("text")
         if upload and text:
-            raise forms.ValidationError("Upload a file or paste text, not both.")
+            raise forms.ValidationError(
+                f"{upload.name}: upload a file or paste text, not both.", code="both"
+            )
         if upload:
             if upload.size > MAX_BYTES:
-                raise forms.ValidationError(f"{upload.name}: the file is larger than 1 MB.")
+                raise forms.ValidationError(
+                    f"{upload.name}: the file is larger than 1 MB.", code="too_large"
+                )
             cleaned["data"], cleaned["filename"] = upload.read(), upload.name
         elif text:
-            cleaned["data"], cleaned["filename"] = text.encode("utf-8"), "pasted text"
+            data = text.encode("utf-8")
+            if len(data) > MAX_BYTES:
+                raise forms.ValidationError(
+                    "pasted text: the text is larger than 1 MB.", code="too_large"
+                )
+            cleaned["data"], cleaned["filename"] = data, "pasted text"
         else:
-            raise forms.ValidationError("Upload a file or paste the article's text.")
+            raise forms.ValidationError(
+                "Upload a file or paste the article's text.", code="required"
+            )
         return cleaned
 
 
 class ConfirmForm(forms.Form):
     """The previewed input, carried unchanged (as base64) to the save step."""
 
-    data = forms.CharField(widget=forms.HiddenInput)
+    data = forms.CharField(widget=forms.HiddenInput, strip=False)
     filename = forms.CharField(widget=forms.HiddenInput)
     publish = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def clean_data(self):
         try:
-            return base64.b64decode(self.cleaned_data["data"], validate=True)
+            data = base64.b64decode(self.cleaned_data["data"], validate=True)
         except binascii.Error as error:
             raise forms.ValidationError("The import was damaged; start again.") from error
+        if len(data) > MAX_BYTES:
+            raise forms.ValidationError("The import was damaged; start again.")
+        return data
+
+
+def run_ingest(data, *, filename, **options):
+    """`ingest`, with a model validation error (a value the database cannot hold, such as an
+    over-long alt text) reported as a failed import instead of a server error."""
+    try:
+        return ingest(data, filename=filename, channel="admin", **options)
+    except ValidationError as error:
+        if hasattr(error, "error_dict"):
+            reasons = "; ".join(
+                " ".join(texts) if field == NON_FIELD_ERRORS else f"{field}: {' '.join(texts)}"
+                for field, texts in error.message_dict.items()
+            )
+        else:
+            reasons = " ".join(error.messages)
+        return IngestResult(IngestRecord.Outcome.FAILED, error=f"cannot be saved: {reasons}")
 
 
 class ImportArticleView(View):
@@ -77,7 +113,7 @@ class ImportArticleView(View):
             return self.render(request, form=form)
         data, filename = form.cleaned_data["data"], form.cleaned_data["filename"]
         publish = form.cleaned_data["publish"]
-        result = ingest(data, filename=filename, channel="admin", publish=publish, dry_run=True)
+        result = run_ingest(data, filename=filename, publish=publish, dry_run=True)
         if result.failed:
             form.add_error(None, f"{filename}: {result.error}")
             return self.render(request, form=form)
@@ -88,7 +124,19 @@ class ImportArticleView(View):
                 "publish": publish,
             }
         )
-        return self.render(request, result=result, confirm=confirm, filename=filename)
+        # The dry run's article shows the state after the import: read the one saving would
+        # touch as it is now, for its current headline and status.
+        current = None
+        if result.outcome != IngestRecord.Outcome.CREATED:
+            current = Article.objects.get(pk=result.article.pk)
+        return self.render(
+            request,
+            result=result,
+            current=current,
+            confirm=confirm,
+            filename=filename,
+            will_publish=publish and not (current and current.status == Article.Status.PUBLISHED),
+        )
 
     def save(self, request):
         confirm = ConfirmForm(request.POST)
@@ -96,10 +144,9 @@ class ImportArticleView(View):
             messages.error(request, "The import was damaged; start again.")
             return redirect("admin:articles_article_import")
         cleaned = confirm.cleaned_data
-        result = ingest(
+        result = run_ingest(
             cleaned["data"],
             filename=cleaned["filename"],
-            channel="admin",
             user=request.user,
             publish=cleaned["publish"],
         )
