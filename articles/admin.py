@@ -1,9 +1,13 @@
 from django import forms
 from django.contrib import admin
+from django.db import models
 from django.urls import path
 
 from . import admin_import
 from .models import Agency, Alert, Article, Author, Caption, IngestRecord
+
+# Addresses typed without a scheme get https:// (Django 6's default; silences its warning).
+URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 
 
 class CaptionFormSet(forms.BaseInlineFormSet):
@@ -37,6 +41,7 @@ class ArticleAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["headline"]}
     autocomplete_fields = ["agency", "authors"]
     inlines = [CaptionInline]
+    formfield_overrides = URL_FIELDS
     readonly_fields = ["created_at", "updated_at", "external_id", "external_version"]
     fieldsets = [
         (None, {"fields": ["headline", "slug", "standfirst", "body", "language"]}),
@@ -64,6 +69,7 @@ class ArticleAdmin(admin.ModelAdmin):
 @admin.register(Agency)
 class AgencyAdmin(admin.ModelAdmin):
     list_display = ["name", "website"]
+    formfield_overrides = URL_FIELDS
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
 
@@ -80,6 +86,7 @@ class AuthorAdmin(admin.ModelAdmin):
 @admin.register(Alert)
 class AlertAdmin(admin.ModelAdmin):
     list_display = ["text", "starts_at", "ends_at", "is_active"]
+    formfield_overrides = URL_FIELDS
     date_hierarchy = "starts_at"
 
     @admin.display(boolean=True, description="Shown now")
@@ -96,7 +103,7 @@ class IngestRecordAdmin(admin.ModelAdmin):
     search_fields = ["filename", "sha256", "message"]
     date_hierarchy = "received_at"
     fields = [
-        "received_at", "received_by", "channel", "filename", "sha256",
+        "received_at", "received_by", "operator", "channel", "filename", "sha256",
         "outcome", "message", "article", "raw_text",
     ]  # fmt: skip
     readonly_fields = fields

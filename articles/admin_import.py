@@ -6,17 +6,18 @@ import binascii
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.views import View
 
-from .ingest.writer import IngestResult, ingest
+from .ingest.writer import ingest
 from .models import Article, IngestRecord
 
 MAX_BYTES = 1024 * 1024
+IMPORT_PERMISSIONS = ["articles.import_article", "articles.add_article", "articles.change_article"]
 
 
 class ImportForm(forms.Form):
@@ -77,28 +78,13 @@ class ConfirmForm(forms.Form):
         return data
 
 
-def run_ingest(data, *, filename, **options):
-    """`ingest`, with a model validation error (a value the database cannot hold, such as an
-    over-long alt text) reported as a failed import instead of a server error."""
-    try:
-        return ingest(data, filename=filename, channel="admin", **options)
-    except ValidationError as error:
-        if hasattr(error, "error_dict"):
-            reasons = "; ".join(
-                " ".join(texts) if field == NON_FIELD_ERRORS else f"{field}: {' '.join(texts)}"
-                for field, texts in error.message_dict.items()
-            )
-        else:
-            reasons = " ".join(error.messages)
-        return IngestResult(IngestRecord.Outcome.FAILED, error=f"cannot be saved: {reasons}")
-
-
 class ImportArticleView(View):
     model_admin = None
     template_name = "admin/articles/article/import.html"
 
     def dispatch(self, request, *args, **kwargs):
-        if not request.user.has_perms(["articles.import_article", "articles.add_article"]):
+        # An import may update an existing article, so it needs the change permission too.
+        if not request.user.has_perms(IMPORT_PERMISSIONS):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
@@ -113,7 +99,7 @@ class ImportArticleView(View):
             return self.render(request, form=form)
         data, filename = form.cleaned_data["data"], form.cleaned_data["filename"]
         publish = form.cleaned_data["publish"]
-        result = run_ingest(data, filename=filename, publish=publish, dry_run=True)
+        result = ingest(data, filename=filename, channel="admin", publish=publish, dry_run=True)
         if result.failed:
             form.add_error(None, f"{filename}: {result.error}")
             return self.render(request, form=form)
@@ -144,9 +130,10 @@ class ImportArticleView(View):
             messages.error(request, "The import was damaged; start again.")
             return redirect("admin:articles_article_import")
         cleaned = confirm.cleaned_data
-        result = run_ingest(
+        result = ingest(
             cleaned["data"],
             filename=cleaned["filename"],
+            channel="admin",
             user=request.user,
             publish=cleaned["publish"],
         )

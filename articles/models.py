@@ -1,6 +1,8 @@
 """The newsroom's content: agencies, authors, articles with their captions, breaking-news alerts,
 and the record of every raw input that ingest received."""
 
+import re
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
@@ -13,8 +15,16 @@ from .markup import render_body
 
 # BCP 47 language tag, the common shapes: "en", "ko", "pt-BR", "zh-Hant", "es-419".
 bcp47_validator = RegexValidator(
-    r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?$",
+    r"\A[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?\Z",
     _("Enter a BCP 47 language tag such as “en”, “ko”, “pt-BR” or “zh-Hant”."),
+)
+
+
+# Alt texts that describe nothing: "16x9 Image", "image", "photo", a file name.
+PLACEHOLDER_ALT = re.compile(
+    r"^(?:[•*-]\s*)?(?:\d+\s*x\s*\d+\s*)?(?:image|photo|picture|img|graphic)?\s*$"
+    r"|^[\w.-]+\.(?:jpe?g|png|gif|webp|avif|svg|tiff?)$",
+    re.IGNORECASE,
 )
 
 
@@ -23,14 +33,22 @@ def language_field(**kwargs):
 
 
 class Agency(models.Model):
-    name = models.CharField(_("name"), max_length=200, unique=True)
-    slug = models.SlugField(_("slug"), max_length=200, unique=True)
+    name = models.CharField(
+        _("name"), max_length=200, unique=True, help_text=_("As readers should see it: “Reuters”.")
+    )
+    slug = models.SlugField(
+        _("slug"),
+        max_length=200,
+        unique=True,
+        allow_unicode=True,
+        help_text=_("Used in addresses; filled from the name."),
+    )
     description = models.TextField(
         _("description"),
         blank=True,
         help_text=_("Shown to readers in the box under each of the agency's articles."),
     )
-    website = models.URLField(_("website"), blank=True)
+    website = models.URLField(_("website"), blank=True, help_text=_("The agency's home page."))
     logo = models.ImageField(
         _("logo"),
         upload_to="agencies/",
@@ -48,9 +66,17 @@ class Agency(models.Model):
 
 
 class Author(models.Model):
-    name = models.CharField(_("name"), max_length=200)
-    slug = models.SlugField(_("slug"), max_length=200, unique=True)
-    bio = models.TextField(_("biography"), blank=True)
+    name = models.CharField(_("name"), max_length=200, help_text=_("As it appears in the byline."))
+    slug = models.SlugField(
+        _("slug"),
+        max_length=200,
+        unique=True,
+        allow_unicode=True,
+        help_text=_("Used in addresses; filled from the name."),
+    )
+    bio = models.TextField(
+        _("biography"), blank=True, help_text=_("A sentence or two for readers.")
+    )
     agency = models.ForeignKey(
         Agency,
         verbose_name=_("agency"),
@@ -81,7 +107,9 @@ class Article(models.Model):
         DRAFT = "draft", _("Draft")
         PUBLISHED = "published", _("Published")
 
-    headline = models.CharField(_("headline"), max_length=300)
+    headline = models.CharField(
+        _("headline"), max_length=300, help_text=_("Shown as the page title and in listings.")
+    )
     slug = models.SlugField(
         _("slug"),
         max_length=200,
@@ -104,7 +132,11 @@ class Article(models.Model):
         default="en", help_text=_("BCP 47 tag of the article's language, e.g. “en” or “ko”.")
     )
     status = models.CharField(
-        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
+        _("status"),
+        max_length=20,
+        choices=Status.choices,
+        default=Status.DRAFT,
+        help_text=_("Drafts are never shown to readers."),
     )
     published_at = models.DateTimeField(
         _("publication time"),
@@ -137,7 +169,12 @@ class Article(models.Model):
         blank=True,
         help_text=_("The source's identifier; a re-import with the same one updates this article."),
     )
-    external_version = models.PositiveBigIntegerField(_("source version"), null=True, blank=True)
+    external_version = models.PositiveBigIntegerField(
+        _("source version"),
+        null=True,
+        blank=True,
+        help_text=_("The source's version number of this story, when it has one."),
+    )
     source_checksum = models.CharField(
         _("source checksum"),
         max_length=64,
@@ -214,12 +251,21 @@ class Caption(models.Model):
     language = language_field(
         blank=True, help_text=_("BCP 47 tag of the caption's language, if not the article's.")
     )
-    credit = models.CharField(_("credit"), max_length=200, blank=True)
-    image = models.ImageField(_("image"), upload_to="captions/%Y/%m/", blank=True)
+    credit = models.CharField(
+        _("credit"),
+        max_length=200,
+        blank=True,
+        help_text=_("Who took the photo: “Reuters/Jane Doe”."),
+    )
+    image = models.ImageField(
+        _("image"), upload_to="captions/%Y/%m/", blank=True, help_text=_("Optional photo file.")
+    )
     is_lead = models.BooleanField(
         _("lead"), default=False, help_text=_("The article's main photo; one per article.")
     )
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    position = models.PositiveSmallIntegerField(
+        _("position"), default=0, help_text=_("Order of the captions, smallest first.")
+    )
 
     class Meta:
         ordering = ["-is_lead", "position", "id"]
@@ -237,6 +283,14 @@ class Caption(models.Model):
     def get_absolute_url(self):
         return self.article.get_absolute_url()
 
+    def image_alt(self):
+        """The alt text readers get: empty (the caption describes the photo) when the alt text
+        repeats the caption or is a placeholder, so screen readers never hear either."""
+        alt = self.alt_text.strip()
+        if alt.casefold() == self.text.strip().casefold() or PLACEHOLDER_ALT.match(alt):
+            return ""
+        return alt
+
 
 class AlertQuerySet(models.QuerySet):
     def active(self, at=None):
@@ -247,9 +301,13 @@ class AlertQuerySet(models.QuerySet):
 class Alert(models.Model):
     """A breaking-news alert, shown as a banner on every page while it is active."""
 
-    text = models.CharField(_("text"), max_length=280)
+    text = models.CharField(
+        _("text"), max_length=280, help_text=_("One short sentence, shown in the banner.")
+    )
     url = models.URLField(_("link"), blank=True, help_text=_("Optional: where the banner links."))
-    starts_at = models.DateTimeField(_("active from"), default=timezone.now)
+    starts_at = models.DateTimeField(
+        _("active from"), default=timezone.now, help_text=_("The banner appears at this time.")
+    )
     ends_at = models.DateTimeField(
         _("active until"), null=True, blank=True, help_text=_("Empty: until someone ends it.")
     )
@@ -295,6 +353,15 @@ class IngestRecord(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        help_text=_("The editor who imported it in the admin."),
+    )
+    operator = models.CharField(
+        _("operator"),
+        max_length=150,
+        blank=True,
+        help_text=_(
+            "Who imported it: the editor's user name, or the system user who ran the command."
+        ),
     )
     channel = models.CharField(
         _("channel"), max_length=20, help_text=_("How it arrived: “command” or “admin”.")

@@ -1,8 +1,10 @@
 import re
 
 from django.http import Http404, HttpResponseRedirect
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
+from django.views.decorators.vary import vary_on_cookie
 from django.views.generic import DetailView, ListView
 
 from . import text_size
@@ -41,6 +43,9 @@ def image_size(image):
         return None
 
 
+# Reader pages are rendered for the reader's text-size cookie: caches must keep one copy per
+# cookie, or one reader's size would be served to the next.
+@method_decorator(vary_on_cookie, name="dispatch")
 class ArticleListView(ListView):
     """Home: the latest published articles."""
 
@@ -51,6 +56,7 @@ class ArticleListView(ListView):
         return Article.objects.published().select_related("agency")
 
 
+@method_decorator(vary_on_cookie, name="dispatch")
 class ArticleDetailView(DetailView):
     def get_queryset(self):
         # Built per request: published() compares with the current time, so a class-level

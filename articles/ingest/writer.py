@@ -4,7 +4,9 @@
 transaction, and keeps the raw input as an IngestRecord whatever the outcome.
 
 Natural key: (agency, external_id). Formats that carry an identifier use it; a capture has
-none, so its key is the slug of its headline as first imported ("kerry-lavrov-rapport-...").
+none, so its key is the slug of its headline as first imported ("kerry-lavrov-rapport-...");
+a headline without letters or digits has no slug, and the import fails rather than match the
+articles that have no identifier.
 The key is stored on the article and never changes, so an editor may correct the headline
 and a later re-import still finds the article.
 """
@@ -13,6 +15,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass
 
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -65,38 +68,63 @@ def ingest(
     filename: str,
     channel: str,
     user=None,
+    operator: str = "",
     publish: bool = False,
     dry_run: bool = False,
     parser=parse_capture,
 ) -> IngestResult:
-    """Parse and save one raw input. Never raises for bad input: the result says it failed."""
+    """Parse and save one raw input. Never raises for bad input: the result says it failed.
+
+    Input the database cannot hold (a model validation error, such as an over-long alt text)
+    is bad input too: it fails with the reason, and its raw bytes are kept like any other.
+    """
     keep = {
         "filename": filename[:500],
         "channel": channel,
         "received_by": user,
+        "operator": (operator or (user.get_username() if user else ""))[:150],
         "raw": data,
         "sha256": hashlib.sha256(data).hexdigest(),
     }
     try:
         record = parser(data)
-    except IngestError as error:
-        if not dry_run:
-            IngestRecord.objects.create(outcome=Outcome.FAILED, message=str(error), **keep)
-        return IngestResult(Outcome.FAILED, error=str(error))
-
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
+        if not natural_key(record):
+            # An empty key would match every article without an identifier.
+            raise IngestError(
+                "does not look like an article: the headline has no letters or digits"
+            )
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    outcome, article = _upsert(record, publish=publish)
+            except (IntegrityError, ValidationError):
+                # Another process created the same article between our look-up and our insert
+                # (the constraint, or full_clean's check of it, decided): this import now
+                # updates (or leaves) that article. Any other validation error comes back and
+                # fails the import below.
                 outcome, article = _upsert(record, publish=publish)
-        except IntegrityError:
-            # Another process created the same article between our look-up and our insert:
-            # the constraint decided, and this import now updates (or leaves) that article.
-            outcome, article = _upsert(record, publish=publish)
-        if dry_run:
-            transaction.set_rollback(True)
-        else:
-            IngestRecord.objects.create(outcome=outcome, article=article, **keep)
+            if dry_run:
+                transaction.set_rollback(True)
+            else:
+                IngestRecord.objects.create(outcome=outcome, article=article, **keep)
+    except (IngestError, ValidationError) as error:
+        message = str(error) if isinstance(error, IngestError) else _cannot_save(error)
+        if not dry_run:
+            IngestRecord.objects.create(outcome=Outcome.FAILED, message=message, **keep)
+        return IngestResult(Outcome.FAILED, error=message)
     return IngestResult(outcome, article, record)
+
+
+def _cannot_save(error: ValidationError) -> str:
+    """One line naming each field the database refused and why."""
+    if hasattr(error, "error_dict"):
+        reasons = "; ".join(
+            " ".join(texts) if field == NON_FIELD_ERRORS else f"{field}: {' '.join(texts)}"
+            for field, texts in error.message_dict.items()
+        )
+    else:
+        reasons = " ".join(error.messages)
+    return "cannot be saved: " + " ".join(reasons.split())
 
 
 def _upsert(record: ArticleRecord, *, publish: bool):
@@ -136,14 +164,18 @@ def _upsert(record: ArticleRecord, *, publish: bool):
 def _agency(record: ArticleRecord):
     if record.agency is None:
         return None
-    agency, created = Agency.objects.get_or_create(
-        name=record.agency.name,
-        defaults={
-            "slug": unique_slug(record.agency.name, Agency),
-            "description": record.agency.description,
-        },
-    )
-    if not created and not agency.description and record.agency.description:
+    agency = Agency.objects.filter(name=record.agency.name).first()
+    if agency is None:
+        agency = Agency(
+            name=record.agency.name,
+            slug=unique_slug(record.agency.name, Agency),
+            description=record.agency.description,
+        )
+        # Validated like the article (a name too long for the column fails the import); the
+        # slug may be a Unicode one, which the field's ASCII validator would refuse.
+        agency.full_clean(exclude=["slug"])
+        agency.save()
+    elif not agency.description and record.agency.description:
         # Fill a missing description; never overwrite what an editor wrote.
         agency.description = record.agency.description
         agency.save(update_fields=["description"])
@@ -151,16 +183,21 @@ def _agency(record: ArticleRecord):
 
 
 def _author(name, agency):
-    author, _ = Author.objects.get_or_create(
-        slug=slugify(name, allow_unicode=True)[:200] or "author",
-        defaults={"name": name, "agency": agency},
-    )
+    slug = slugify(name, allow_unicode=True)[:200] or "author"
+    author = Author.objects.filter(slug=slug).first()
+    if author is None:
+        author = Author(name=name, slug=slug, agency=agency)
+        author.full_clean(exclude=["slug"])
+        author.save()
     return author
 
 
 def _save_captions(article, record):
     """Update captions in place by position, keeping any image an editor attached."""
     existing = list(article.captions.order_by("position", "id"))
+    # An editor may have made another caption the lead: clear the flag first, as the
+    # one-lead constraint is checked row by row.
+    article.captions.filter(is_lead=True).update(is_lead=False)
     for position, caption in enumerate(record.captions):
         row = existing[position] if position < len(existing) else Caption(article=article)
         row.text = caption.text

@@ -6,11 +6,20 @@ reason; the other files are still imported (each in its own transaction) and the
 exits non-zero.
 """
 
+import getpass
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from articles.ingest.writer import ingest
+
+
+def system_user():
+    """The operating-system user running the command, recorded with each raw input."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return ""
 
 
 class Command(BaseCommand):
@@ -29,6 +38,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, paths, publish, dry_run, verbosity, **options):
         failures = 0
+        operator = system_user()
         for path in paths:
             try:
                 data = Path(path).read_bytes()
@@ -37,7 +47,12 @@ class Command(BaseCommand):
                 self.stderr.write(f"error: {path}: cannot read: {error.strerror}")
                 continue
             result = ingest(
-                data, filename=path, channel="command", publish=publish, dry_run=dry_run
+                data,
+                filename=path,
+                channel="command",
+                operator=operator,
+                publish=publish,
+                dry_run=dry_run,
             )
             if result.failed:
                 failures += 1
