@@ -20,10 +20,10 @@ bcp47_validator = RegexValidator(
 )
 
 
-# Alt texts that describe nothing: "16x9 Image", "image", "photo", a file name.
+# Alt texts that say nothing about the photo: "image", "photo 2", "16x9 Image", "IMG_0042.jpg".
 PLACEHOLDER_ALT = re.compile(
-    r"^(?:[•*-]\s*)?(?:\d+\s*x\s*\d+\s*)?(?:image|photo|picture|img|graphic)?\s*$"
-    r"|^[\w.-]+\.(?:jpe?g|png|gif|webp|avif|svg|tiff?)$",
+    r"(?:[•*-]\s*)?(?:\d+\s*x\s*\d+\s+)?(?:image|img|photo|picture|pic|graphic|placeholder)(?:\s*\d+)?"
+    r"|\S+\.(?:jpe?g|png|gif|webp|avif|svg|tiff?)",
     re.IGNORECASE,
 )
 
@@ -284,12 +284,25 @@ class Caption(models.Model):
         return self.article.get_absolute_url()
 
     def image_alt(self):
-        """The alt text readers get: empty (the caption describes the photo) when the alt text
-        repeats the caption or is a placeholder, so screen readers never hear either."""
-        alt = self.alt_text.strip()
-        if alt.casefold() == self.text.strip().casefold() or PLACEHOLDER_ALT.match(alt):
+        """The alt text readers get: "" when it would only repeat the caption or is a
+        placeholder. The figcaption describes the photo in both cases, so an empty alt keeps
+        screen readers from reading the same words twice, or reading "image"."""
+        alt = " ".join(self.alt_text.split())
+        if not alt or PLACEHOLDER_ALT.fullmatch(alt):
+            return ""
+        if alt.casefold() == " ".join(self.text.split()).casefold():
             return ""
         return alt
+
+    def image_size(self):
+        """(width, height) of the photo, or None: a missing or broken file must not break
+        the page (the photo is then shown without its size hints)."""
+        if not self.image:
+            return None
+        try:
+            return self.image.width, self.image.height
+        except (OSError, ValueError):
+            return None
 
 
 class AlertQuerySet(models.QuerySet):

@@ -1,5 +1,3 @@
-import re
-
 from django.http import Http404, HttpResponseRedirect
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -9,38 +7,6 @@ from django.views.generic import DetailView, ListView
 
 from . import text_size
 from .models import Article
-
-# Alt texts that say nothing about the photo: "image", "photo 2", "16x9 Image", "IMG_0042.jpg".
-_PLACEHOLDER_ALT = re.compile(
-    r"(?:\d+\s*x\s*\d+\s+)?(?:image|img|photo|picture|pic|graphic|placeholder)(?:\s*\d+)?"
-    r"|\S+\.(?:jpe?g|png|gif|webp|avif|svg)",
-    re.IGNORECASE,
-)
-
-
-def reader_alt(caption) -> str:
-    """The alt text readers get: "" when it would only repeat the caption or is a placeholder.
-
-    The figcaption describes the photo in both cases, so an empty alt keeps screen readers
-    from reading the same words twice or reading "image".
-    """
-    alt = " ".join(caption.alt_text.split())
-    if not alt or _PLACEHOLDER_ALT.fullmatch(alt):
-        return ""
-    if alt.casefold() == " ".join(caption.text.split()).casefold():
-        return ""
-    return alt
-
-
-def image_size(image):
-    """(width, height) of an image file, or None: a missing or broken file must not break
-    the page (the photo is then shown without its size hints)."""
-    if not image:
-        return None
-    try:
-        return image.width, image.height
-    except (OSError, ValueError):
-        return None
 
 
 # Reader pages are rendered for the reader's text-size cookie: caches must keep one copy per
@@ -66,15 +32,6 @@ class ArticleDetailView(DetailView):
             .select_related("agency")
             .prefetch_related("authors", "captions")
         )
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        captions = list(self.object.captions.all())
-        for caption in captions:
-            caption.reader_alt = reader_alt(caption)
-            caption.reader_size = image_size(caption.image)
-        context["captions"] = captions
-        return context
 
 
 @never_cache
