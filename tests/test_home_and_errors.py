@@ -245,3 +245,13 @@ def test_alert_is_looked_up_once_per_page(client, article, django_assert_num_que
     with django_assert_num_queries(4):
         response = client.get(article.get_absolute_url())
     assert banner(parse(response.content)).text() == "Breaking news: One lookup"
+
+
+@pytest.mark.parametrize("url", ["/", "article", "/no-such-page/"])
+def test_public_pages_set_no_cookie(client, article, url):
+    """Anonymous readers get no session or CSRF cookie, so shared caches can keep the pages."""
+    response = client.get(article.get_absolute_url() if url == "article" else url)
+
+    assert response.status_code in (200, 404)
+    assert not response.cookies
+    assert "Set-Cookie" not in response.headers
