@@ -28,6 +28,11 @@ PLACEHOLDER_ALT = re.compile(
 )
 
 
+def slug_field(**kwargs):
+    """A unique part of an address; Unicode allowed, for names in any script."""
+    return models.SlugField(_("slug"), max_length=200, unique=True, allow_unicode=True, **kwargs)
+
+
 def language_field(**kwargs):
     return models.CharField(_("language"), max_length=35, validators=[bcp47_validator], **kwargs)
 
@@ -36,13 +41,7 @@ class Agency(models.Model):
     name = models.CharField(
         _("name"), max_length=200, unique=True, help_text=_("As readers should see it: “Reuters”.")
     )
-    slug = models.SlugField(
-        _("slug"),
-        max_length=200,
-        unique=True,
-        allow_unicode=True,
-        help_text=_("Used in addresses; filled from the name."),
-    )
+    slug = slug_field(help_text=_("Used in addresses; filled from the name."))
     description = models.TextField(
         _("description"),
         blank=True,
@@ -67,13 +66,7 @@ class Agency(models.Model):
 
 class Author(models.Model):
     name = models.CharField(_("name"), max_length=200, help_text=_("As it appears in the byline."))
-    slug = models.SlugField(
-        _("slug"),
-        max_length=200,
-        unique=True,
-        allow_unicode=True,
-        help_text=_("Used in addresses; filled from the name."),
-    )
+    slug = slug_field(help_text=_("Used in addresses; filled from the name."))
     bio = models.TextField(
         _("biography"), blank=True, help_text=_("A sentence or two for readers.")
     )
@@ -110,12 +103,8 @@ class Article(models.Model):
     headline = models.CharField(
         _("headline"), max_length=300, help_text=_("Shown as the page title and in listings.")
     )
-    slug = models.SlugField(
-        _("slug"),
-        max_length=200,
-        unique=True,
-        allow_unicode=True,
-        help_text=_("The last part of the article's address. Changing it breaks old links."),
+    slug = slug_field(
+        help_text=_("The last part of the article's address. Changing it breaks old links.")
     )
     standfirst = models.TextField(
         _("standfirst"), blank=True, help_text=_("Optional summary shown under the headline.")
