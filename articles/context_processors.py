@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
 from . import text_size
@@ -11,6 +12,7 @@ def reader(request):
     banner (the admin runs every context processor too) make no query for it.
     """
     return {
+        "site_name": settings.SITE_NAME,
         "text_size": text_size.from_request(request),
         "text_sizes": text_size.SIZES,
         "alert": SimpleLazyObject(lambda: Alert.objects.active().first()),

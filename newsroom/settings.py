@@ -102,3 +102,6 @@ STORAGES = {
 }
 
 LOGIN_URL = "admin:login"
+
+# The publication's name: page titles, feeds, the publisher in metadata and news sitemaps.
+SITE_NAME = env.str("SITE_NAME", default="Newsroom")
