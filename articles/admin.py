@@ -4,6 +4,9 @@ from django.db import models
 from django.urls import path
 
 from . import admin_import
+from .admin_editing import EditingAdminMixin
+from .admin_history import HistoryAdminMixin
+from .admin_workflow import WorkflowAdminMixin
 from .models import Agency, Alert, Article, Author, Caption, IngestRecord
 
 # Addresses typed without a scheme get https:// (Django 6's default; silences its warning).
@@ -33,7 +36,9 @@ class CaptionInline(admin.StackedInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(EditingAdminMixin, WorkflowAdminMixin, HistoryAdminMixin, admin.ModelAdmin):
+    """Composed of one mixin per concern; each calls super() in what it overrides."""
+
     list_display = ["headline", "status", "published_at", "agency", "language", "updated_at"]
     list_filter = ["status", "agency", "language"]
     search_fields = ["headline", "body"]

@@ -4,11 +4,20 @@ Rendering goes through markdown-it-py's CommonMark parser with raw HTML, images 
 typographic replacements off, so nothing an editor or a source types can inject markup,
 script or a request to another host. Imported text is escaped first (escape_markdown), so
 that what the agency wrote is exactly what readers see.
+
+Text in another writing system than the article's language is marked with its language
+(mark_language_runs): "an answer, «Мы продолжим переговоры», ..." in an English article becomes
+`<span lang="ru">Мы продолжим переговоры</span>`, so that screen readers switch voice and
+browsers pick the right fonts and line breaking (WCAG 3.1.2, Language of Parts).
 """
 
 import re
+from collections.abc import Callable
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+
+from articles.ingest.language import non_latin_runs
 
 _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 _md.disable("image")
@@ -24,9 +33,108 @@ def _demote_h1(state):
 _md.core.ruler.push("demote_h1", _demote_h1)
 
 
-def render_body(source: str) -> str:
-    """HTML for an article body written in Markdown."""
-    return _md.render(source)
+# --- Language of parts ----------------------------------------------------------------------
+
+# The writing system of each language that non_latin_runs can name, grouped as it groups them
+# (Han and kana together).
+_RUN_SCRIPT = {
+    "ru": "Cyrl",
+    "ar": "Arab",
+    "he": "Hebr",
+    "el": "Grek",
+    "th": "Thai",
+    "hi": "Deva",
+    "ka": "Geor",
+    "hy": "Armn",
+    "ko": "Hang",
+    "zh": "CJK",
+    "ja": "CJK",
+}
+# The usual scripts of languages (primary subtag) not written in the Latin alphabet. A run in
+# one of them is in the text's own language (Ukrainian is Cyrillic too, Persian Arabic, and
+# Korean may quote Hanja), so it needs no mark.
+_LANGUAGE_SCRIPTS = {
+    **{lang: {"Cyrl"} for lang in ("ru", "uk", "be", "bg", "sr", "mk", "kk", "ky", "mn", "tg")},
+    **{lang: {"Arab"} for lang in ("ar", "fa", "ur", "ps", "ug", "sd", "ckb")},
+    **{lang: {"Hebr"} for lang in ("he", "yi")},
+    **{lang: {"Deva"} for lang in ("hi", "mr", "ne", "sa")},
+    "el": {"Grek"},
+    "th": {"Thai"},
+    "ka": {"Geor"},
+    "hy": {"Armn"},
+    "ko": {"Hang", "CJK"},
+    "zh": {"CJK"},
+    "ja": {"CJK"},
+}
+# A script subtag says it outright: "sr-Latn", "zh-Hant", "az-Cyrl".
+_SCRIPT_SUBTAGS = {
+    "latn": set(),
+    "cyrl": {"Cyrl"},
+    "arab": {"Arab"},
+    "hebr": {"Hebr"},
+    "grek": {"Grek"},
+    "deva": {"Deva"},
+    "thai": {"Thai"},
+    "geor": {"Geor"},
+    "armn": {"Armn"},
+    "kore": {"Hang", "CJK"},
+    "hang": {"Hang"},
+    "hans": {"CJK"},
+    "hant": {"CJK"},
+    "hani": {"CJK"},
+    "jpan": {"CJK"},
+}
+_RTL = {"ar", "he"}
+
+
+def _own_scripts(language: str) -> set[str]:
+    """The non-Latin scripts text in `language` (a BCP 47 tag) is written in."""
+    subtags = (language or "").lower().replace("_", "-").split("-")
+    for subtag in subtags[1:]:
+        if len(subtag) == 4 and subtag in _SCRIPT_SUBTAGS:
+            return _SCRIPT_SUBTAGS[subtag]
+    return _LANGUAGE_SCRIPTS.get(subtags[0], set())
+
+
+def is_written_in(run_language: str, language: str) -> bool:
+    """Whether a run that non_latin_runs names `run_language` ("ru", "zh", ...) is in the usual
+    script of text in `language`, so that it needs no mark of its own."""
+    return _RUN_SCRIPT.get(run_language) in _own_scripts(language)
+
+
+def mark_language_runs(
+    text: str, language: str = "en", escape: Callable[[str], str] = escapeHtml
+) -> str:
+    """HTML for plain `text` in `language`: escaped, with each run of another writing system
+    (see non_latin_runs) in `<span lang="..">`; Arabic and Hebrew runs also get dir="rtl", which
+    isolates them from the text around. The attribute values come from a fixed table, never
+    from the text."""
+    parts, done = [], 0
+    for start, end, lang in non_latin_runs(text):
+        if is_written_in(lang, language):
+            continue
+        direction = ' dir="rtl"' if lang in _RTL else ""
+        parts.append(escape(text[done:start]))
+        parts.append(f'<span lang="{lang}"{direction}>{escape(text[start:end])}</span>')
+        done = end
+    parts.append(escape(text[done:]))
+    return "".join(parts)
+
+
+def _text(self, tokens, idx, options, env):
+    language = env.get("language")
+    if language is None:
+        return escapeHtml(tokens[idx].content)
+    return mark_language_runs(tokens[idx].content, language)
+
+
+_md.add_render_rule("text", _text)
+
+
+def render_body(source: str, language: str | None = None) -> str:
+    """HTML for an article body written in Markdown. Given the body's `language` (BCP 47),
+    text in another script is marked with its own language (mark_language_runs)."""
+    return _md.render(source, {"language": language})
 
 
 # Characters that are markup anywhere in a line.

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from .markup import render_body
 
@@ -26,6 +27,24 @@ PLACEHOLDER_ALT = re.compile(
     r"|\S+\.(?:jpe?g|png|gif|webp|avif|svg|tiff?)",
     re.IGNORECASE,
 )
+
+
+class RevisionOrigin(models.Model):
+    """Extra columns of every revision: where the change came from.
+
+    Who and when are simple-history's own columns (history_user, history_date); the channel
+    ("admin form", "import: file.txt", "command: ...", "restore of revision N") is its
+    history_change_reason; this adds the editor's IP address for changes made over HTTP.
+    """
+
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+def revisions(**kwargs):
+    return HistoricalRecords(bases=[RevisionOrigin], **kwargs)
 
 
 def slug_field(**kwargs):
@@ -55,6 +74,8 @@ class Agency(models.Model):
         help_text=_("Optional. Shown as decoration next to the agency's name."),
     )
 
+    history = revisions()
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("agency")
@@ -62,6 +83,9 @@ class Agency(models.Model):
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:agency_detail", kwargs={"slug": self.slug})
 
 
 class Author(models.Model):
@@ -80,6 +104,8 @@ class Author(models.Model):
         help_text=_("The agency this author writes for, if any."),
     )
 
+    history = revisions()
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("author")
@@ -87,6 +113,9 @@ class Author(models.Model):
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:author_detail", kwargs={"slug": self.slug})
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -99,6 +128,7 @@ class Article(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         PUBLISHED = "published", _("Published")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     headline = models.CharField(
         _("headline"), max_length=300, help_text=_("Shown as the page title and in listings.")
@@ -174,14 +204,40 @@ class Article(models.Model):
         ),
     )
 
+    version = models.PositiveIntegerField(
+        _("version"),
+        default=1,
+        editable=False,
+        help_text=_("Goes up by one with every save; a save based on an older version is refused."),
+    )
+    imported_version = models.PositiveIntegerField(
+        _("version at last import"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("If the version has moved on since, an editor changed the article."),
+    )
+    needs_review = models.BooleanField(
+        _("needs review"),
+        default=False,
+        help_text=_(
+            "An agency update arrived after an editor changed the article; "
+            "it waits as a pending update."
+        ),
+    )
+
     objects = ArticleQuerySet.as_manager()
+    history = revisions(m2m_fields=[authors])
 
     class Meta:
         ordering = ["-published_at", "-created_at"]
         get_latest_by = "published_at"
         verbose_name = _("article")
         verbose_name_plural = _("articles")
-        permissions = [("import_article", _("Can import articles from agency files"))]
+        permissions = [
+            ("import_article", _("Can import articles from agency files")),
+            ("publish_article", _("Can publish, schedule and withdraw articles")),
+        ]
         indexes = [models.Index(fields=["status", "-published_at"], name="article_status_pub_idx")]
         constraints = [
             models.UniqueConstraint(
@@ -220,7 +276,7 @@ class Article(models.Model):
         )
 
     def body_html(self):
-        return render_body(self.body)
+        return render_body(self.body, language=self.language)
 
 
 class Caption(models.Model):
@@ -255,6 +311,8 @@ class Caption(models.Model):
     position = models.PositiveSmallIntegerField(
         _("position"), default=0, help_text=_("Order of the captions, smallest first.")
     )
+
+    history = revisions()
 
     class Meta:
         ordering = ["-is_lead", "position", "id"]
@@ -294,6 +352,80 @@ class Caption(models.Model):
             return None
 
 
+class Correction(models.Model):
+    """A dated note shown to readers when a published article was changed in substance."""
+
+    article = models.ForeignKey(
+        Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="corrections"
+    )
+    text = models.TextField(
+        _("correction"),
+        help_text=_("What was wrong and what is right now, in a sentence or two, for readers."),
+    )
+    noted_at = models.DateTimeField(
+        _("noted at"), default=timezone.now, help_text=_("Shown to readers with the note.")
+    )
+
+    history = revisions()
+
+    class Meta:
+        ordering = ["noted_at", "id"]
+        get_latest_by = "noted_at"
+        verbose_name = _("correction")
+        verbose_name_plural = _("corrections")
+
+    def __str__(self):
+        return self.text[:80]
+
+    def get_absolute_url(self):
+        return self.article.get_absolute_url()
+
+
+class PendingUpdate(models.Model):
+    """An agency update that was not applied because an editor had changed the article since
+    its last import. An editor reviews it and applies or dismisses it."""
+
+    class Resolution(models.TextChoices):
+        APPLIED = "applied", _("applied")
+        DISMISSED = "dismissed", _("dismissed")
+
+    article = models.ForeignKey(
+        Article,
+        verbose_name=_("article"),
+        on_delete=models.CASCADE,
+        related_name="pending_updates",
+    )
+    ingest_record = models.ForeignKey(
+        "IngestRecord",
+        verbose_name=_("raw input"),
+        on_delete=models.PROTECT,
+        related_name="pending_updates",
+    )
+    record = models.JSONField(_("parsed update"), help_text=_("The update as parsed."))
+    created_at = models.DateTimeField(_("received"), auto_now_add=True)
+    resolution = models.CharField(
+        _("resolution"), max_length=20, choices=Resolution.choices, blank=True
+    )
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resolved by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        get_latest_by = "created_at"
+        verbose_name = _("pending agency update")
+        verbose_name_plural = _("pending agency updates")
+
+    def __str__(self):
+        return f"Update of “{self.article}” received {self.created_at:%Y-%m-%d %H:%M}"
+
+
 class AlertQuerySet(models.QuerySet):
     def active(self, at=None):
         at = at or timezone.now()
@@ -315,6 +447,7 @@ class Alert(models.Model):
     )
 
     objects = AlertQuerySet.as_manager()
+    history = revisions()
 
     class Meta:
         ordering = ["-starts_at"]

@@ -1,12 +1,34 @@
+from datetime import timedelta
+
 from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.vary import vary_on_cookie
-from django.views.generic import DetailView, ListView
+from django.views.generic import (
+    ArchiveIndexView,
+    DayArchiveView,
+    DetailView,
+    ListView,
+    MonthArchiveView,
+    YearArchiveView,
+)
 
 from . import text_size
-from .models import Article
+from .models import Agency, Article, Author
+from .search import clean_query, search
+
+# Articles per page on every list of articles.
+PER_PAGE = 20
+# "Updated" is shown when an article changed more than this long after its publication.
+UPDATE_SHOWN_AFTER = timedelta(minutes=1)
+
+
+def article_listing():
+    """Published articles as listings show them (with the agency of each card). Built per
+    request: published() compares with the current time."""
+    return Article.objects.published().select_related("agency")
 
 
 # Reader pages are rendered for the reader's text-size cookie: caches must keep one copy per
@@ -15,11 +37,10 @@ from .models import Article
 class ArticleListView(ListView):
     """Home: the latest published articles."""
 
-    paginate_by = 20
+    paginate_by = PER_PAGE
 
     def get_queryset(self):
-        # Built per request: published() compares with the current time.
-        return Article.objects.published().select_related("agency")
+        return article_listing()
 
 
 @method_decorator(vary_on_cookie, name="dispatch")
@@ -32,6 +53,111 @@ class ArticleDetailView(DetailView):
             .select_related("agency")
             .prefetch_related("authors", "captions")
         )
+
+    def get_context_data(self, **kwargs):
+        article = self.object
+        return super().get_context_data(
+            show_updated=article.updated_at - article.published_at > UPDATE_SHOWN_AFTER,
+            **kwargs,
+        )
+
+
+@method_decorator(vary_on_cookie, name="dispatch")
+class AgencyDetailView(ListView):
+    """An agency and its published articles, newest first."""
+
+    template_name = "articles/agency_detail.html"
+    paginate_by = PER_PAGE
+
+    def get_queryset(self):
+        self.agency = get_object_or_404(Agency, slug=self.kwargs["slug"])
+        return article_listing().filter(agency=self.agency)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(agency=self.agency, **kwargs)
+
+
+@method_decorator(vary_on_cookie, name="dispatch")
+class AuthorDetailView(ListView):
+    """An author, their agency and their published articles, newest first."""
+
+    template_name = "articles/author_detail.html"
+    paginate_by = PER_PAGE
+
+    def get_queryset(self):
+        self.author = get_object_or_404(
+            Author.objects.select_related("agency"), slug=self.kwargs["slug"]
+        )
+        return article_listing().filter(authors=self.author)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(author=self.author, **kwargs)
+
+
+class ArchiveMixin:
+    """The date archives: published articles by publication time, in the site's time zone
+    (TIME_ZONE; Django's date views convert the boundaries). Never a future date: the
+    queryset is published() and allow_future is off, so a scheduled article's day is a 404
+    until its time comes. A year, month or day without articles is a 404 and the
+    previous/next links skip to the nearest period that has articles."""
+
+    date_field = "published_at"
+    allow_future = False
+    allow_empty = False
+    paginate_by = PER_PAGE
+    month_format = "%m"  # numeric months: /archive/2026/11/
+    context_object_name = "article_list"
+
+    def get_queryset(self):
+        return article_listing()
+
+
+@method_decorator(vary_on_cookie, name="dispatch")
+class ArchiveView(ArchiveMixin, ArchiveIndexView):
+    """The years that have articles, and the latest articles."""
+
+    allow_empty = True  # a site without articles yet still has an archive page
+    date_list_period = "year"
+
+
+@method_decorator(vary_on_cookie, name="dispatch")
+class ArchiveYearView(ArchiveMixin, YearArchiveView):
+    make_object_list = True
+
+
+@method_decorator(vary_on_cookie, name="dispatch")
+class ArchiveMonthView(ArchiveMixin, MonthArchiveView):
+    pass
+
+
+@method_decorator(vary_on_cookie, name="dispatch")
+class ArchiveDayView(ArchiveMixin, DayArchiveView):
+    # The day page links to the neighbouring days (and up to its month) only: no look-ups
+    # of the neighbouring months, two queries fewer.
+    def get_previous_month(self, date):
+        return None
+
+    def get_next_month(self, date):
+        return None
+
+
+@method_decorator(vary_on_cookie, name="dispatch")
+class SearchView(ListView):
+    """/search/?q=...: the form, and the published articles matching the query (see
+    articles.search for what matches on each database)."""
+
+    template_name = "articles/search.html"
+    context_object_name = "results"
+    paginate_by = PER_PAGE
+
+    def get_queryset(self):
+        self.query = clean_query(self.request.GET.get("q", ""))
+        if not self.query:
+            return Article.objects.none()
+        return search(article_listing(), self.query)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(search_query=self.query, **kwargs)
 
 
 @never_cache

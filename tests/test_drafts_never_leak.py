@@ -1,18 +1,21 @@
 """Drafts and scheduled articles never reach readers: a sweep over every public page, then
 the same sweep after publishing them shows they do appear once published."""
 
+import json
 from datetime import timedelta
 from urllib.parse import urljoin
 
 import pytest
 from django.utils import timezone
 
-from articles.models import Article
+from articles.models import Agency, Article, Author
 from tests.test_article_page import parse
 
 PUBLISHED = "PUBLISHED-HEADLINE"
 DRAFT = "DRAFT-HEADLINE"
 SCHEDULED = "SCHEDULED-HEADLINE"
+# Matches the three headlines above on both databases.
+SEARCH_URL = "/search/?q=HEADLINE"
 
 
 @pytest.fixture
@@ -21,28 +24,80 @@ def articles(make_article):
     # Enough filler for three home pages, so pagination is swept too.
     for n in range(45):
         make_article(headline=f"Filler {n}", published_at=now - timedelta(hours=2, minutes=n))
+    # The three share an agency and an author, so their pages are swept too.
+    byline = {
+        "agency": Agency.objects.create(name="Sweep Wire", slug="sweep-wire"),
+        "authors": [Author.objects.create(name="Sweep Writer", slug="sweep-writer")],
+    }
     return {
-        PUBLISHED: make_article(headline=PUBLISHED, slug="published-article"),
+        PUBLISHED: make_article(headline=PUBLISHED, slug="published-article", **byline),
         DRAFT: make_article(
-            headline=DRAFT, slug="draft-article", status=Article.Status.DRAFT, published_at=None
+            headline=DRAFT,
+            slug="draft-article",
+            status=Article.Status.DRAFT,
+            published_at=None,
+            **byline,
         ),
         SCHEDULED: make_article(
-            headline=SCHEDULED, slug="scheduled-article", published_at=now + timedelta(days=1)
+            headline=SCHEDULED,
+            slug="scheduled-article",
+            published_at=now + timedelta(days=1),
+            **byline,
         ),
     }
 
 
+def start_urls():
+    """The public pages the sweep starts from: home and every page that lists articles.
+    The sweep follows each one's pagination ("next" links) and, from the archive, every
+    link into the archive (years, months, days). Add new public pages here."""
+    return [
+        "/",
+        "/archive/",
+        SEARCH_URL,
+        *(agency.get_absolute_url() for agency in Agency.objects.all()),
+        *(author.get_absolute_url() for author in Author.objects.all()),
+    ]
+
+
+def listed_on(article):
+    """The pages of start_urls (and the archive pages under them) that should list a
+    published `article`, the newest of its agency, author, year, month and day."""
+    day = timezone.localtime(article.published_at)
+    return {
+        "/",
+        "/archive/",
+        f"/archive/{day.year}/",
+        f"/archive/{day.year}/{day.month}/",
+        f"/archive/{day.year}/{day.month}/{day.day}/",
+        SEARCH_URL,
+        article.agency.get_absolute_url(),
+        *(author.get_absolute_url() for author in article.authors.all()),
+    }
+
+
 def sweep(client):
-    """Every public page a reader can reach from home, plus a 404: {url: (status, html)}."""
+    """Every public page a reader can reach from start_urls(), every article they link to,
+    plus a 404: {url: (status, html)}."""
     pages = {}
-    url = "/"
-    while url:  # home and all its pages, following "Older articles"
+    queue = start_urls()
+    while queue:
+        url = queue.pop(0)
+        if url in pages:
+            continue
         response = client.get(url)
         assert response.status_code == 200, url
         pages[url] = (200, response.content.decode())
         document = parse(response.content)
-        older = document.find("a", rel="next")
-        url = urljoin("/", older.get("href")) if older else None
+        older = document.find("a", rel="next")  # the next page of the list
+        if older:
+            queue.append(urljoin(url, older.get("href")))
+        if url.startswith("/archive/"):
+            queue += [
+                a.get("href")
+                for a in document.one("main").find_all("a")
+                if a.get("href", "").startswith("/archive/")
+            ]
     article_urls = {
         a.get("href")
         for _, html in list(pages.values())
@@ -76,7 +131,11 @@ def test_drafts_and_scheduled_never_leak_then_appear_once_published(reader, arti
 
     pages = sweep(reader)
     assert len([url for url in pages if url.startswith("/articles/")]) == 46
-    assert appears(pages, PUBLISHED) == ["/", articles[PUBLISHED].get_absolute_url()]
+    for url in ["/agencies/sweep-wire/", "/authors/sweep-writer/", "/archive/", SEARCH_URL]:
+        assert url in pages
+    assert len([url for url in pages if url.startswith("/archive/")]) >= 4
+    published = articles[PUBLISHED]
+    assert set(appears(pages, PUBLISHED)) == listed_on(published) | {published.get_absolute_url()}
     assert appears(pages, DRAFT) == []
     assert appears(pages, SCHEDULED) == []
     for article in (draft, scheduled):
@@ -93,8 +152,8 @@ def test_drafts_and_scheduled_never_leak_then_appear_once_published(reader, arti
     scheduled.save()
 
     pages = sweep(reader)
-    assert appears(pages, DRAFT) == ["/", draft.get_absolute_url()]
-    assert appears(pages, SCHEDULED) == ["/", scheduled.get_absolute_url()]
+    assert set(appears(pages, DRAFT)) == listed_on(draft) | {draft.get_absolute_url()}
+    assert set(appears(pages, SCHEDULED)) == listed_on(scheduled) | {scheduled.get_absolute_url()}
     home = parse(pages["/"][1])
     newest = [card.one("h2").text() for card in home.find_all("li", cls="article-card")][:3]
     assert newest == [DRAFT, SCHEDULED, PUBLISHED]
@@ -118,3 +177,73 @@ def test_scheduled_article_appears_when_its_time_comes(client, articles):
     )
     assert client.get(scheduled.get_absolute_url()).status_code == 200
     assert SCHEDULED in client.get("/").content.decode()
+
+
+# --- Feeds, sitemaps and JSON-LD --------------------------------------------------------
+
+MACHINE_READABLE = [
+    "/feeds/rss.xml",
+    "/feeds/atom.xml",
+    "/feeds/feed.json",
+    "/sitemap.xml",
+    "/news-sitemap.xml",
+]
+
+
+def machine_readable(client):
+    """Every feed and sitemap: {url: text}."""
+    surfaces = {}
+    for url in MACHINE_READABLE:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        surfaces[url] = response.content.decode()
+    return surfaces
+
+
+def article_jsonld(client, article):
+    """The JSON-LD blocks of the article's page (none when it is not served)."""
+    response = client.get(article.get_absolute_url())
+    if response.status_code == 404:
+        assert b"application/ld+json" not in response.content
+        return []
+    scripts = parse(response.content).find_all("script", type="application/ld+json")
+    return [json.loads(script.raw_text()) for script in scripts]
+
+
+def test_drafts_and_scheduled_never_in_feeds_sitemaps_or_jsonld(reader, articles):
+    draft, scheduled = articles[DRAFT], articles[SCHEDULED]
+    published = articles[PUBLISHED]
+    surfaces = machine_readable(reader)
+    for url, text in surfaces.items():
+        assert published.get_absolute_url() in text, url
+        for article in (draft, scheduled):
+            assert article.headline not in text, url
+            assert article.get_absolute_url() not in text, url
+    assert [data["headline"] for data in article_jsonld(reader, published)] == [PUBLISHED]
+    assert article_jsonld(reader, draft) == []
+    assert article_jsonld(reader, scheduled) == []
+
+    # Publish the draft now and bring the scheduled time into the past.
+    draft.status = Article.Status.PUBLISHED
+    draft.published_at = timezone.now()
+    draft.save()
+    Article.objects.filter(pk=scheduled.pk).update(
+        published_at=timezone.now() - timedelta(minutes=1)
+    )
+
+    surfaces = machine_readable(reader)
+    for url, text in surfaces.items():
+        for article in (draft, scheduled):
+            assert article.get_absolute_url() in text, url
+            if url != "/sitemap.xml":  # the only one without titles
+                assert article.headline in text, url
+    assert [data["headline"] for data in article_jsonld(reader, draft)] == [DRAFT]
+    assert [data["headline"] for data in article_jsonld(reader, scheduled)] == [SCHEDULED]
+
+    # And back: unpublished, it leaves every feed and sitemap at once.
+    draft.status = Article.Status.DRAFT
+    draft.save()
+    for url, text in machine_readable(reader).items():
+        assert DRAFT not in text, url
+        assert draft.get_absolute_url() not in text, url
+    assert article_jsonld(reader, draft) == []

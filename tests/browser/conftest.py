@@ -3,15 +3,24 @@
 Chromium comes from the system (`apt-get install chromium`), never from `playwright install`.
 Every test here needs `@pytest.mark.django_db(transaction=True)`: the live server runs in
 another thread and must see the test's data.
+
+The sweeps over every public page (axe, vnu, keyboard, reflow, text spacing, language of parts,
+no-JS, budgets) take the list from one place: PUBLIC_PAGES (names, for parametrize) and the
+public_pages fixture (name -> path, with the data those pages show). shared_page reuses one
+browser context per colour scheme and width across tests; visit sets the text-size cookie.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import sync_playwright
 
 from articles.ingest.writer import ingest
+from articles.models import Alert, Article, Author, Caption
 from tests.conftest import SAMPLE_SLUG
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls made by the
@@ -77,3 +86,139 @@ def text_size_of(page) -> float:
     value = page.locator(".article-body p").first.evaluate("p => getComputedStyle(p).fontSize")
     assert value.endswith("px"), value
     return float(value.removesuffix("px"))
+
+
+# --- The public pages every sweep (axe, vnu, reflow, text spacing, language, no-JS) visits ----
+
+# Text in other scripts inside an English article: the site must mark each run's language.
+MULTILINGUAL_SLUG = "cairo-book-fair-opens"
+MULTILINGUAL_HEADLINE = "“أهلاً وسهلاً”: Cairo book fair opens its doors"
+MULTILINGUAL_STANDFIRST = (
+    "Greetings in Greek, «Καλώς ήρθατε», and Hebrew, «ברוכים הבאים», at the gate."
+)
+RUSSIAN_PARAGRAPH = "«Мы продолжим переговоры», сказал министр иностранных дел."
+MULTILINGUAL_BODY = (
+    "Publishers from forty countries opened their stands on Saturday.\n\n"
+    f"{RUSSIAN_PARAGRAPH}\n\n"
+    "A Thai poet read *สวัสดี* aloud, and a Hindi translator answered नमस्ते.\n\n"
+    "## 서울 and Tokyo (東京) send delegations\n\n"
+    "The fair runs until the end of the month.\n"
+)
+KOREAN_CAPTION = "서울 국제 도서전 참가자들이 카이로에 도착했다."
+CHINESE_CAPTION = "北京出版社的展台。"
+
+
+@pytest.fixture
+def public_data(transactional_db, sample_article, live_server):
+    """Everything the public pages show: the ingested sample (Reuters, Korean caption) with an
+    author, a multilingual English article, and an active breaking-news alert."""
+    author = Author.objects.create(
+        name="Arshad Mohammed",
+        slug="arshad-mohammed",
+        agency=sample_article.agency,
+        bio="Arshad Mohammed covers US foreign policy for Reuters.",
+    )
+    sample_article.authors.add(author)
+    multilingual = Article.objects.create(
+        headline=MULTILINGUAL_HEADLINE,
+        slug=MULTILINGUAL_SLUG,
+        standfirst=MULTILINGUAL_STANDFIRST,
+        body=MULTILINGUAL_BODY,
+        language="en",
+        status=Article.Status.PUBLISHED,
+        published_at=sample_article.published_at - timedelta(seconds=1),
+        agency=sample_article.agency,
+    )
+    multilingual.authors.add(author)
+    Caption.objects.create(article=multilingual, position=0, text=KOREAN_CAPTION, language="ko")
+    Caption.objects.create(article=multilingual, position=1, text=CHINESE_CAPTION)
+    Alert.objects.create(
+        text="Ceasefire talks resume in Geneva",
+        url=live_server.url + ARTICLE_PATH,
+        starts_at=timezone.now() - timedelta(minutes=5),
+    )
+    return {"article": sample_article, "multilingual": multilingual, "author": author}
+
+
+# Every public page: (name, URL name, its URL kwargs for the data of public_data).
+_PAGES = [
+    ("home", "articles:home", lambda d: {}),
+    ("article", "articles:article_detail", lambda d: {"slug": d["article"].slug}),
+    ("article-multilingual", "articles:article_detail", lambda d: {"slug": MULTILINGUAL_SLUG}),
+    ("agency", "articles:agency_detail", lambda d: {"slug": d["article"].agency.slug}),
+    ("author", "articles:author_detail", lambda d: {"slug": d["author"].slug}),
+    ("archive", "articles:archive", lambda d: {}),
+    ("archive-year", "articles:archive_year", lambda d: {"year": d["day"].year}),
+    (
+        "archive-month",
+        "articles:archive_month",
+        lambda d: {"year": d["day"].year, "month": d["day"].month},
+    ),
+    (
+        "archive-day",
+        "articles:archive_day",
+        lambda d: {"year": d["day"].year, "month": d["day"].month, "day": d["day"].day},
+    ),
+    ("search", "articles:search", lambda d: {}),
+]
+# "Saturday" is in both articles: the results show the multilingual one too.
+_QUERIES = {"search": "?q=Saturday"}
+NOT_FOUND_PATH = "/no-such-page/"
+PUBLIC_PAGES = [name for name, _, _ in _PAGES] + ["404"]
+
+
+def public_page_paths(data) -> dict[str, str]:
+    """Name -> path of every public page (PUBLIC_PAGES), for the data of public_data."""
+    data = {**data, "day": timezone.localtime(data["article"].published_at).date()}
+    paths = {
+        name: reverse(url_name, kwargs=make(data)) + _QUERIES.get(name, "")
+        for name, url_name, make in _PAGES
+    }
+    paths["404"] = NOT_FOUND_PATH
+    return paths
+
+
+@pytest.fixture
+def public_pages(public_data):
+    """{name: path} of every public page (PUBLIC_PAGES), with their data in place."""
+    return public_page_paths(public_data)
+
+
+# --- Reused browser contexts for the sweeps ---------------------------------------------------
+
+SIZES = ["xs", "sm", "md", "lg"]
+SCHEMES = ["light", "dark"]
+WIDTHS = [1280, 320]
+
+
+@pytest.fixture(scope="session")
+def shared_page(browser):
+    """shared_page(scheme, width): one page per colour scheme and viewport width for the whole
+    session; each test sets the text-size cookie it needs (see visit) and navigates."""
+    pages = {}
+
+    def get(scheme="light", width=1280, *, javascript=True):
+        key = (scheme, width, javascript)
+        if key not in pages:
+            context = browser.new_context(
+                viewport={"width": width, "height": 900 if width > 600 else 640},
+                color_scheme=scheme,
+                java_script_enabled=javascript,
+            )
+            page = context.new_page()
+            page.set_default_timeout(15_000)
+            pages[key] = page
+        return pages[key]
+
+    yield get
+    for page in pages.values():
+        page.context.close()
+
+
+def visit(page, base_url, path, size="md"):
+    """Go to path with the text size chosen (the cookie the server renders from)."""
+    page.context.clear_cookies()
+    page.context.add_cookies([{"name": "textsize", "value": size, "url": base_url}])
+    response = page.goto(base_url + path)
+    assert page.evaluate("document.documentElement.dataset.textSize") == size
+    return response

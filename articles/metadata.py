@@ -1,0 +1,239 @@
+"""Machine-readable metadata about articles, for search engines, feed readers and social
+networks: the page description, Open Graph locale, dates, and schema.org NewsArticle JSON-LD.
+
+Pure functions of an article (and the request, for absolute addresses); they use only what
+the article page already loads (the agency, the prefetched authors and captions), so they add
+no database query.
+"""
+
+import html
+import json
+import re
+
+from django.conf import settings
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import strip_tags
+from django.utils.safestring import mark_safe
+
+DESCRIPTION_LENGTH = 160
+
+# Open Graph wants language_TERRITORY (https://ogp.me/#optional): the territory usually
+# meant by a bare language tag. A tag with its own region ("pt-BR") uses that region; a
+# language neither here nor with a region gets no og:locale (consumers then assume en_US).
+DEFAULT_TERRITORY = {
+    "ar": "SA",
+    "bg": "BG",
+    "bn": "BD",
+    "ca": "ES",
+    "cs": "CZ",
+    "da": "DK",
+    "de": "DE",
+    "el": "GR",
+    "en": "US",
+    "es": "ES",
+    "et": "EE",
+    "fa": "IR",
+    "fi": "FI",
+    "fr": "FR",
+    "he": "IL",
+    "hi": "IN",
+    "hr": "HR",
+    "hu": "HU",
+    "id": "ID",
+    "it": "IT",
+    "ja": "JP",
+    "ko": "KR",
+    "lt": "LT",
+    "lv": "LV",
+    "ms": "MY",
+    "nb": "NO",
+    "nl": "NL",
+    "pl": "PL",
+    "pt": "PT",
+    "ro": "RO",
+    "ru": "RU",
+    "sk": "SK",
+    "sl": "SI",
+    "sr": "RS",
+    "sv": "SE",
+    "th": "TH",
+    "tr": "TR",
+    "uk": "UA",
+    "ur": "PK",
+    "vi": "VN",
+    "zh": "CN",
+}
+# Chinese written in traditional characters is mostly read in Taiwan.
+SCRIPT_TERRITORY = {("zh", "Hant"): "TW", ("zh", "Hans"): "CN"}
+
+# The escapes of Django's json_script: "<", ">" and "&" never appear literally, so no
+# "</script>" or "<!--" in the data can end the script element early.
+_JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+_FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
+
+
+def iso_datetime(value) -> str:
+    """Strict ISO 8601 / RFC 3339 in the site's time zone, with offset, whole seconds:
+    "2026-11-27T10:00:00+00:00"."""
+    return timezone.localtime(value).replace(microsecond=0).isoformat()
+
+
+def modified_at(article):
+    """When the article last changed for readers: never before its publication (an article
+    written days before its scheduled time was not modified before it was published)."""
+    return max(article.updated_at, article.published_at)
+
+
+def truncate_words(text: str, limit: int = DESCRIPTION_LENGTH) -> str:
+    """`text` with whitespace collapsed, cut at a word boundary to at most `limit`
+    characters, with "…" when cut."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if text[limit - 1] != " " and " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:-\u2013\u2014") + "…"
+
+
+def meta_description(article) -> str:
+    """Plain text summary: the standfirst, else the first paragraph of the body, cut to
+    about 160 characters at a word boundary. "" when the body has no paragraph."""
+    if article.standfirst.strip():
+        return truncate_words(article.standfirst)
+    match = _FIRST_PARAGRAPH.search(article.body_html())
+    if match is None:
+        return ""
+    return truncate_words(html.unescape(strip_tags(match.group(1))))
+
+
+def og_locale(language: str) -> str:
+    """Open Graph locale (language_TERRITORY) for a BCP 47 tag, or "" when unknown."""
+    parts = language.split("-")
+    lang = parts[0].lower()
+    region = next((p for p in parts[1:] if len(p) == 2 and p.isalpha()), None)
+    if region:
+        return f"{lang}_{region.upper()}"
+    if any(p.isdigit() for p in parts[1:]):
+        return ""  # a UN M.49 area such as "es-419" names no single territory
+    script = next((p.title() for p in parts[1:] if len(p) == 4), None)
+    territory = SCRIPT_TERRITORY.get((lang, script)) or DEFAULT_TERRITORY.get(lang)
+    return f"{lang}_{territory}" if territory else ""
+
+
+def news_language(language: str) -> str:
+    """The language as Google News sitemaps want it: the ISO 639 code ("en", "pt" for
+    "pt-BR"), except Chinese, which is "zh-cn" (simplified) or "zh-tw" (traditional)."""
+    parts = language.split("-")
+    lang = parts[0].lower()
+    if lang != "zh":
+        return lang
+    subtags = {p.lower() for p in parts[1:]}
+    return "zh-tw" if subtags & {"hant", "tw", "hk", "mo"} else "zh-cn"
+
+
+def lead_caption(article):
+    """The caption shown first on the page (the lead one when there is one), or None."""
+    captions = list(article.captions.all())
+    return captions[0] if captions else None
+
+
+def lead_image(article, request):
+    """{"url", "alt", "caption", "width", "height"} of the lead photo, or None."""
+    caption = lead_caption(article)
+    if caption is None or not caption.image:
+        return None
+    size = caption.image_size()
+    return {
+        "url": request.build_absolute_uri(caption.image.url),
+        "alt": caption.image_alt() or caption.text,
+        "caption": caption.text,
+        "width": size[0] if size else None,
+        "height": size[1] if size else None,
+    }
+
+
+def author_url(author, request):
+    """Absolute address of the author's page."""
+    return request.build_absolute_uri(author.get_absolute_url())
+
+
+def _organization(name, url=None, **extra):
+    data = {"@type": "Organization", "name": name}
+    if url:
+        data["url"] = url
+    data.update(extra)
+    return data
+
+
+def publisher(request):
+    return _organization(
+        settings.SITE_NAME,
+        request.build_absolute_uri(reverse("articles:home")),
+        logo={"@type": "ImageObject", "url": request.build_absolute_uri(static("favicon.svg"))},
+    )
+
+
+def news_article_jsonld(article, request, *, canonical=None, description=None) -> dict:
+    """schema.org NewsArticle (https://schema.org/NewsArticle) for a published article."""
+    canonical = canonical or request.build_absolute_uri(article.get_absolute_url())
+    description = meta_description(article) if description is None else description
+    data = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "mainEntityOfPage": {"@type": "WebPage", "@id": canonical},
+        "url": canonical,
+        "headline": article.headline,
+        "datePublished": iso_datetime(article.published_at),
+        "dateModified": iso_datetime(modified_at(article)),
+        "inLanguage": article.language,
+    }
+    if description:
+        data["description"] = description
+    authors = [
+        {"@type": "Person", "name": author.name, "url": author_url(author, request)}
+        for author in article.authors.all()
+    ]
+    if authors:
+        data["author"] = authors
+    if article.agency is not None:
+        agency = _organization(article.agency.name, article.agency.website)
+        data["sourceOrganization"] = agency
+        data["copyrightHolder"] = agency
+    data["publisher"] = publisher(request)
+    image = lead_image(article, request)
+    if image:
+        image_object = {"@type": "ImageObject", "url": image["url"], "caption": image["caption"]}
+        if image["width"]:
+            image_object.update(width=image["width"], height=image["height"])
+        data["image"] = image_object
+    return data
+
+
+def jsonld_script(data) -> str:
+    """A <script type="application/ld+json"> data block (never executed) holding `data`,
+    escaped like Django's json_script so that nothing in it can close the element."""
+    text = json.dumps(data, ensure_ascii=False, indent=None, separators=(",", ":"))
+    return mark_safe(  # "<", ">" and "&" are escaped
+        '<script type="application/ld+json">' + text.translate(_JSON_SCRIPT_ESCAPES) + "</script>"
+    )
+
+
+def article_head(article, request) -> dict:
+    """Everything the article page's <head> metadata needs, computed once."""
+    canonical = request.build_absolute_uri(article.get_absolute_url())
+    description = meta_description(article)
+    return {
+        "canonical": canonical,
+        "description": description,
+        "locale": og_locale(article.language),
+        "published": iso_datetime(article.published_at),
+        "modified": iso_datetime(modified_at(article)),
+        "image": lead_image(article, request),
+        "jsonld": jsonld_script(
+            news_article_jsonld(article, request, canonical=canonical, description=description)
+        ),
+    }
