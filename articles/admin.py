@@ -4,8 +4,8 @@ from django.db import models
 from django.urls import path
 
 from . import admin_import
-from .admin_editing import EditingAdminMixin
-from .admin_history import HistoryAdminMixin
+from .admin_editing import CaptionEditingMixin, EditingAdminMixin
+from .admin_history import HistoryAdminMixin, RevisionHistoryAdmin
 from .admin_workflow import WorkflowAdminMixin
 from .models import Agency, Alert, Article, Author, Caption, IngestRecord
 
@@ -28,11 +28,18 @@ class CaptionFormSet(forms.BaseInlineFormSet):
             raise forms.ValidationError("Only one caption can be the lead photo.")
 
 
-class CaptionInline(admin.StackedInline):
+class CaptionInline(CaptionEditingMixin, admin.StackedInline):
+    """With a thumbnail of the current photo and fuller alt text help (CaptionEditingMixin)."""
+
     model = Caption
     formset = CaptionFormSet
     extra = 0
-    fields = [("text", "language"), "alt_text", ("credit", "is_lead", "position"), "image"]
+    fields = [
+        ("text", "language"),
+        "alt_text",
+        ("credit", "is_lead", "position"),
+        ("image", "thumbnail"),
+    ]
 
 
 @admin.register(Article)
@@ -72,7 +79,7 @@ class ArticleAdmin(EditingAdminMixin, WorkflowAdminMixin, HistoryAdminMixin, adm
 
 
 @admin.register(Agency)
-class AgencyAdmin(admin.ModelAdmin):
+class AgencyAdmin(RevisionHistoryAdmin):
     list_display = ["name", "website"]
     formfield_overrides = URL_FIELDS
     search_fields = ["name"]
@@ -80,7 +87,7 @@ class AgencyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Author)
-class AuthorAdmin(admin.ModelAdmin):
+class AuthorAdmin(RevisionHistoryAdmin):
     list_display = ["name", "agency"]
     list_filter = ["agency"]
     search_fields = ["name"]
@@ -89,14 +96,22 @@ class AuthorAdmin(admin.ModelAdmin):
 
 
 @admin.register(Alert)
-class AlertAdmin(admin.ModelAdmin):
+class AlertAdmin(RevisionHistoryAdmin):
     list_display = ["text", "starts_at", "ends_at", "is_active"]
     formfield_overrides = URL_FIELDS
     date_hierarchy = "starts_at"
+    actions = ["end_now"]
 
     @admin.display(boolean=True, description="Shown now")
     def is_active(self, alert):
         return alert.is_active()
+
+    @admin.action(description="End now", permissions=["change"])
+    def end_now(self, request, queryset):
+        """Sets the end of the selected alerts shown now to now: the banner goes at once."""
+        from .admin_workflow import end_alerts_now
+
+        end_alerts_now(self, request, queryset)
 
 
 @admin.register(IngestRecord)

@@ -18,6 +18,8 @@ from .models import Article, IngestRecord
 
 MAX_BYTES = 1024 * 1024
 IMPORT_PERMISSIONS = ["articles.import_article", "articles.add_article", "articles.change_article"]
+# The "publish" option: without this permission it is neither shown nor obeyed.
+PUBLISH_PERMISSION = "articles.publish_article"
 
 
 class ImportForm(forms.Form):
@@ -33,6 +35,11 @@ class ImportForm(forms.Form):
         label="Or paste the text",
     )
     publish = forms.BooleanField(required=False, help_text="Publish at once (default: draft).")
+
+    def __init__(self, *args, can_publish=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not can_publish:
+            del self.fields["publish"]
 
     def clean(self):
         cleaned = super().clean()
@@ -88,17 +95,20 @@ class ImportArticleView(View):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
+    def can_publish(self, request):
+        return request.user.has_perm(PUBLISH_PERMISSION)
+
     def get(self, request):
-        return self.render(request, form=ImportForm())
+        return self.render(request, form=ImportForm(can_publish=self.can_publish(request)))
 
     def post(self, request):
         if "confirm" in request.POST:
             return self.save(request)
-        form = ImportForm(request.POST, request.FILES)
+        form = ImportForm(request.POST, request.FILES, can_publish=self.can_publish(request))
         if not form.is_valid():
             return self.render(request, form=form)
         data, filename = form.cleaned_data["data"], form.cleaned_data["filename"]
-        publish = form.cleaned_data["publish"]
+        publish = form.cleaned_data.get("publish", False)
         result = ingest(data, filename=filename, channel="admin", publish=publish, dry_run=True)
         if result.failed:
             form.add_error(None, f"{filename}: {result.error}")
@@ -135,7 +145,8 @@ class ImportArticleView(View):
             filename=cleaned["filename"],
             channel="admin",
             user=request.user,
-            publish=cleaned["publish"],
+            # A forged "publish" from someone who may not publish is ignored.
+            publish=cleaned["publish"] and self.can_publish(request),
         )
         if result.failed:
             messages.error(request, f"{cleaned['filename']}: {result.error}")

@@ -82,9 +82,12 @@ def iso_datetime(value) -> str:
 
 
 def modified_at(article):
-    """When the article last changed for readers: never before its publication (an article
-    written days before its scheduled time was not modified before it was published)."""
-    return max(article.updated_at, article.published_at)
+    """When the article last changed for readers: its last save or its latest correction note
+    (`latest_correction_at`, when the query annotated it: see views.with_latest_correction),
+    never before its publication (an article written days before its scheduled time was not
+    modified before it was published)."""
+    latest_correction = getattr(article, "latest_correction_at", None)
+    return max(article.updated_at, article.published_at, latest_correction or article.updated_at)
 
 
 def truncate_words(text: str, limit: int = DESCRIPTION_LENGTH) -> str:

@@ -260,6 +260,16 @@ class Article(models.Model):
     def __str__(self):
         return self.headline
 
+    def save(self, *args, **kwargs):
+        # Every save of an existing article is a new version: the revision history numbers
+        # its versions by it, and the admin refuses a save based on an older one. (A
+        # QuerySet.update() bypasses this, like any save() hook.)
+        if not self._state.adding:
+            self.version += 1
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("articles:article_detail", kwargs={"slug": self.slug})
 
@@ -478,6 +488,8 @@ class IngestRecord(models.Model):
         CREATED = "created", _("created")
         UPDATED = "updated", _("updated")
         UNCHANGED = "unchanged", _("unchanged")
+        # An update held back because an editor changed the article since its last import.
+        HELD = "held", _("held for review")
         FAILED = "failed", _("failed")
 
     received_at = models.DateTimeField(_("received"), auto_now_add=True)

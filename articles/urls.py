@@ -7,6 +7,11 @@ app_name = "articles"
 urlpatterns = [
     path("", views.ArticleListView.as_view(), name="home"),
     path("articles/<str:slug>/", views.ArticleDetailView.as_view(), name="article_detail"),
+    path(
+        "articles/<str:slug>/preview/",
+        views.ArticlePreviewView.as_view(),
+        name="article_preview",
+    ),
     path("agencies/<str:slug>/", views.AgencyDetailView.as_view(), name="agency_detail"),
     path("authors/<str:slug>/", views.AuthorDetailView.as_view(), name="author_detail"),
     path("archive/", views.ArchiveView.as_view(), name="archive"),

@@ -1,7 +1,10 @@
 from datetime import timedelta
 
+from django.db.models import F, OuterRef, Q, Subquery
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
@@ -15,8 +18,8 @@ from django.views.generic import (
     YearArchiveView,
 )
 
-from . import text_size
-from .models import Agency, Article, Author
+from . import metadata, text_size
+from .models import Agency, Article, Author, Correction
 from .search import clean_query, search
 
 # Articles per page on every list of articles.
@@ -43,22 +46,128 @@ class ArticleListView(ListView):
         return article_listing()
 
 
+# An article's state as readers see it (the publishing rule of Article.objects.published(),
+# split four ways): label, and the filter of the articles in that state at a given time.
+READER_STATES = {
+    "draft": ("Draft", lambda now: Q(status=Article.Status.DRAFT)),
+    "scheduled": (
+        "Scheduled",
+        lambda now: Q(status=Article.Status.PUBLISHED, published_at__gt=now),
+    ),
+    "published": (
+        "Published",
+        lambda now: Q(status=Article.Status.PUBLISHED, published_at__lte=now),
+    ),
+    "withdrawn": ("Withdrawn", lambda now: Q(status=Article.Status.WITHDRAWN)),
+}
+
+
+def reader_state(article):
+    """What readers get of the article now: "draft", "scheduled", "published" or "withdrawn"."""
+    if article.status == Article.Status.PUBLISHED:
+        return "published" if article.is_published() else "scheduled"
+    if article.status == Article.Status.WITHDRAWN:
+        return "withdrawn"
+    return "draft"
+
+
+def state_label(state):
+    return READER_STATES[state][0]
+
+
+def with_latest_correction(queryset):
+    """Adds latest_correction_at (the time of the article's latest correction note, or None)
+    to each article, in the same query; metadata.modified_at uses it."""
+    latest = Correction.objects.filter(article=OuterRef("pk")).order_by("-noted_at")
+    return queryset.annotate(latest_correction_at=Subquery(latest.values("noted_at")[:1]))
+
+
+def article_page_context(article):
+    """What the article template needs besides the article: the time of the last update for
+    readers and the correction notes (queried only when the article has some)."""
+    corrections = list(article.corrections.all()) if article.latest_correction_at else []
+    updated = article.published_at and metadata.modified_at(article)
+    return {
+        "corrections": corrections,
+        "updated": updated,
+        "show_updated": bool(
+            updated and (corrections or updated - article.published_at > UPDATE_SHOWN_AFTER)
+        ),
+    }
+
+
 @method_decorator(vary_on_cookie, name="dispatch")
 class ArticleDetailView(DetailView):
+    """A published article. A withdrawn one answers 410 Gone with a short notice."""
+
     def get_queryset(self):
         # Built per request: published() compares with the current time, so a class-level
         # queryset would freeze "now" at import and hide everything published after it.
-        return (
+        return with_latest_correction(
             Article.objects.published()
             .select_related("agency")
             .prefetch_related("authors", "captions")
         )
 
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except Http404:
+            article = withdrawn_article(kwargs["slug"])
+            if article is None:
+                raise
+            return TemplateResponse(
+                request, "articles/article_withdrawn.html", {"article": article}, status=410
+            )
+
     def get_context_data(self, **kwargs):
-        article = self.object
+        return super().get_context_data(**article_page_context(self.object), **kwargs)
+
+
+def withdrawn_article(slug):
+    """The withdrawn article at this address, if readers could have seen it: its publication
+    time had come when it was withdrawn (its last change). One withdrawn before its scheduled
+    time was never public: its address stays a 404, and its headline unseen."""
+    return (
+        Article.objects.filter(
+            slug=slug,
+            status=Article.Status.WITHDRAWN,
+            published_at__lte=timezone.now(),
+        )
+        .filter(published_at__lte=F("updated_at"))
+        .only("headline", "slug", "language")
+        .first()
+    )
+
+
+def can_preview(user):
+    return user.is_staff and user.has_perm("articles.view_article")
+
+
+@method_decorator(never_cache, name="dispatch")
+class ArticlePreviewView(ArticleDetailView):
+    """Any article, whatever its state, in the article template with a preview banner: for
+    staff who can view articles in the admin. Everyone else gets a 404, as for a draft."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not can_preview(request.user):
+            raise Http404("No such article.")
+        response = super().dispatch(request, *args, **kwargs)
+        response["X-Robots-Tag"] = "noindex"
+        return response
+
+    def get_queryset(self):
+        return with_latest_correction(
+            Article.objects.select_related("agency").prefetch_related("authors", "captions")
+        )
+
+    def get(self, request, *args, **kwargs):
+        return DetailView.get(self, request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        state = reader_state(self.object)
         return super().get_context_data(
-            show_updated=article.updated_at - article.published_at > UPDATE_SHOWN_AFTER,
-            **kwargs,
+            preview=True, state=state, state_label=state_label(state), **kwargs
         )
 
 

@@ -247,3 +247,97 @@ def test_drafts_and_scheduled_never_in_feeds_sitemaps_or_jsonld(reader, articles
         assert DRAFT not in text, url
         assert draft.get_absolute_url() not in text, url
     assert article_jsonld(reader, draft) == []
+
+
+# --- Withdrawn articles too: every public surface, then each state flipped ------------------
+
+WITHDRAWN = "WITHDRAWN-HEADLINE"  # matched by SEARCH_URL as well
+HIDDEN = (DRAFT, SCHEDULED, WITHDRAWN)
+
+
+@pytest.fixture
+def four_states(articles, make_article):
+    """The draft, scheduled and published articles of `articles`, and a withdrawn one with
+    the same agency and author (it was published half an hour ago, then withdrawn)."""
+    published = articles[PUBLISHED]
+    withdrawn = make_article(
+        headline=WITHDRAWN,
+        slug="withdrawn-article",
+        status=Article.Status.WITHDRAWN,
+        published_at=timezone.now() - timedelta(minutes=30),
+        agency=published.agency,
+        authors=list(published.authors.all()),
+    )
+    return {**articles, WITHDRAWN: withdrawn}
+
+
+def every_surface(client):
+    """Every public page (sweep: home and its pages, article pages, agency, author,
+    archives, search, 404; each article page's JSON-LD is in its HTML), every feed and
+    sitemap: {url: text}."""
+    surfaces = {url: html for url, (_, html) in sweep(client).items()}
+    surfaces.update(machine_readable(client))
+    return surfaces
+
+
+def test_draft_scheduled_and_withdrawn_leak_nowhere_then_appear_once_published(reader, four_states):
+    from django.test import Client
+
+    anonymous = Client()
+    published = four_states[PUBLISHED]
+    surfaces = every_surface(reader)
+
+    assert {"/", "/archive/", SEARCH_URL, "/no-such-page/", *MACHINE_READABLE} <= set(surfaces)
+    assert "/agencies/sweep-wire/" in surfaces and "/authors/sweep-writer/" in surfaces
+    assert published.get_absolute_url() in surfaces
+    assert set(appears(pages_of(surfaces), PUBLISHED)) >= listed_on(published)
+    for headline in HIDDEN:
+        article = four_states[headline]
+        assert appears(pages_of(surfaces), headline) == [], headline
+        for url, text in surfaces.items():
+            assert article.get_absolute_url() not in text, (headline, url)
+        assert article_jsonld(reader, article) == []
+        # Its preview is for staff only: the public gets the same 404 as for a draft.
+        preview = anonymous.get(f"{article.get_absolute_url()}preview/")
+        assert preview.status_code == 404
+        assert headline.encode() not in preview.content
+    for headline in (DRAFT, SCHEDULED):
+        response = reader.get(four_states[headline].get_absolute_url())
+        assert response.status_code == 404
+        assert headline.encode() not in response.content
+    # The withdrawn article's own address says so, and says nothing more.
+    gone = reader.get(four_states[WITHDRAWN].get_absolute_url())
+    assert gone.status_code == 410
+    assert b'<meta name="robots" content="noindex">' in gone.content
+    assert b"application/ld+json" not in gone.content
+    assert b"This article has been withdrawn." in gone.content
+
+    # Flip each: the draft published now, the scheduled time passed, the withdrawn one
+    # published again.
+    draft = four_states[DRAFT]
+    draft.status = Article.Status.PUBLISHED
+    draft.published_at = timezone.now()
+    draft.save()
+    Article.objects.filter(pk=four_states[SCHEDULED].pk).update(
+        published_at=timezone.now() - timedelta(minutes=1)
+    )
+    withdrawn = four_states[WITHDRAWN]
+    withdrawn.status = Article.Status.PUBLISHED
+    withdrawn.save()
+
+    surfaces = every_surface(reader)
+    for headline in HIDDEN:
+        article = Article.objects.get(headline=headline)
+        url = article.get_absolute_url()
+        assert set(appears(pages_of(surfaces), headline)) == listed_on(article) | {url}
+        for feed in MACHINE_READABLE:
+            assert url in surfaces[feed], (headline, feed)
+            if feed != "/sitemap.xml":  # the only one without titles
+                assert headline in surfaces[feed], (headline, feed)
+        assert [data["headline"] for data in article_jsonld(reader, article)] == [headline]
+        assert reader.get(url).status_code == 200
+
+
+def pages_of(surfaces):
+    """The HTML pages of every_surface, in the shape appears() takes."""
+    return {url: (200, text) for url, text in surfaces.items() if url not in MACHINE_READABLE}

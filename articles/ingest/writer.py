@@ -9,24 +9,43 @@ a headline without letters or digits has no slug, and the import fails rather th
 articles that have no identifier.
 The key is stored on the article and never changes, so an editor may correct the headline
 and a later re-import still finds the article.
+
+An agency update never overwrites an editor's work: if the article was saved since its last
+import (`version != imported_version`), the update is held (outcome "held"): it is kept as a
+PendingUpdate and the article is flagged `needs_review`, until an editor applies
+(`apply_pending_update`) or dismisses (`dismiss_pending_update`) it in the admin.
+
+Every import is one revision of each object it writes, with the change reason
+"import: <file name> (<channel>)" (see articles.revisions).
 """
 
 import hashlib
 import json
+import time
 from dataclasses import asdict, dataclass
+from pathlib import PurePath
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from articles.markup import blocks_to_markdown
-from articles.models import Agency, Article, Author, Caption, IngestRecord
+from articles.models import Agency, Article, Author, Caption, IngestRecord, PendingUpdate
+from articles.revisions import revision
 
 from .capture import parse_capture
-from .records import ArticleRecord, IngestError
+from .records import AgencyRecord, ArticleRecord, Block, CaptionRecord, IngestError
 
-__all__ = ["IngestError", "IngestResult", "ingest"]
+__all__ = [
+    "IngestError",
+    "IngestResult",
+    "apply_pending_update",
+    "dismiss_pending_update",
+    "ingest",
+    "proposed_values",
+    "record_from_json",
+]
 
 Outcome = IngestRecord.Outcome
 
@@ -62,6 +81,50 @@ def content_checksum(record: ArticleRecord) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def record_to_json(record: ArticleRecord) -> dict:
+    """The record as JSON data (what a PendingUpdate keeps)."""
+    return json.loads(json.dumps(asdict(record), ensure_ascii=False))
+
+
+def record_from_json(data: dict) -> ArticleRecord:
+    """The record a PendingUpdate keeps, back as an ArticleRecord (same checksum)."""
+    agency = data.get("agency")
+    return ArticleRecord(
+        headline=data["headline"],
+        blocks=tuple(Block(**block) for block in data["blocks"]),
+        language=data.get("language", "en"),
+        standfirst=data.get("standfirst", ""),
+        captions=tuple(CaptionRecord(**caption) for caption in data.get("captions", ())),
+        agency=AgencyRecord(**agency) if agency else None,
+        authors=tuple(data.get("authors", ())),
+        source_url=data.get("source_url", ""),
+        external_id=data.get("external_id", ""),
+        version=data.get("version"),
+    )
+
+
+def proposed_values(record: ArticleRecord) -> dict:
+    """What applying the record would make of the article's own fields (for a diff)."""
+    return {
+        "headline": record.headline,
+        "standfirst": record.standfirst,
+        "body": blocks_to_markdown(record.blocks),
+        "language": record.language,
+        "source_url": record.source_url,
+    }
+
+
+def edited_since_import(article: Article) -> bool:
+    """Saved since its last import. An article the writer never imported (imported_version
+    unknown: created elsewhere, or imported before versions were counted) has no import to
+    compare with, and is treated as not edited."""
+    return article.imported_version is not None and article.version != article.imported_version
+
+
+def _reason(filename, channel):
+    return f"import: {PurePath(filename).name} ({channel})"
+
+
 def ingest(
     data: bytes,
     *,
@@ -93,26 +156,60 @@ def ingest(
             raise IngestError(
                 "does not look like an article: the headline has no letters or digits"
             )
-        with transaction.atomic():
-            try:
-                with transaction.atomic():
-                    outcome, article = _upsert(record, publish=publish)
-            except (IntegrityError, ValidationError):
-                # Another process created the same article between our look-up and our insert
-                # (the constraint, or full_clean's check of it, decided): this import now
-                # updates (or leaves) that article. Any other validation error comes back and
-                # fails the import below.
-                outcome, article = _upsert(record, publish=publish)
-            if dry_run:
-                transaction.set_rollback(True)
-            else:
-                IngestRecord.objects.create(outcome=outcome, article=article, **keep)
+
+        def write():
+            with transaction.atomic(), revision(_reason(filename, channel), user=user):
+                outcome, article, message = _upsert(record, publish=publish)
+                if dry_run:
+                    transaction.set_rollback(True)
+                    return outcome, article
+                ingest_record = IngestRecord.objects.create(
+                    outcome=outcome, article=article, message=message, **keep
+                )
+                if outcome == Outcome.HELD:
+                    _hold(article, record, ingest_record)
+                return outcome, article
+
+        outcome, article = _retrying(write)
     except (IngestError, ValidationError) as error:
         message = str(error) if isinstance(error, IngestError) else _cannot_save(error)
         if not dry_run:
             IngestRecord.objects.create(outcome=Outcome.FAILED, message=message, **keep)
         return IngestResult(Outcome.FAILED, error=message)
     return IngestResult(outcome, article, record)
+
+
+SQLITE_BUSY_RETRIES = 8
+
+
+def _retrying(write):
+    """Run write() (one transaction), again when another process got in the way:
+
+    * Another process created the same article (or agency, or author) between our look-up
+      and our insert: the constraint, or full_clean's check of it, decided. Once more, the
+      look-up finds that row and this import updates (or leaves) it. A validation error that
+      comes back is a real one and fails the import.
+    * SQLite serialises writers, and refuses at once ("database is locked") a transaction
+      that read and then wants to write while another one writes: it is run again, after
+      a short wait. Inside a caller's transaction nothing can be retried.
+    """
+    conflict_retried, busy_retries = False, 0
+    while True:
+        try:
+            return write()
+        except (IntegrityError, ValidationError):
+            if conflict_retried:
+                raise
+            conflict_retried = True
+        except OperationalError as error:
+            if (
+                "database is locked" not in str(error)
+                or transaction.get_connection().in_atomic_block
+                or busy_retries >= SQLITE_BUSY_RETRIES
+            ):
+                raise
+            busy_retries += 1
+            time.sleep(0.05 * 2**busy_retries)
 
 
 def _cannot_save(error: ValidationError) -> str:
@@ -128,6 +225,8 @@ def _cannot_save(error: ValidationError) -> str:
 
 
 def _upsert(record: ArticleRecord, *, publish: bool):
+    """(outcome, article, message). The article's row stays locked until the end of the
+    transaction, so no editor's save can slip in between the check and the write."""
     agency = _agency(record)
     key = natural_key(record)
     checksum = content_checksum(record)
@@ -136,14 +235,40 @@ def _upsert(record: ArticleRecord, *, publish: bool):
         article = Article(
             slug=unique_slug(record.headline, Article), agency=agency, external_id=key
         )
-        outcome = Outcome.CREATED
-    elif article.source_checksum == checksum:
+        _apply(article, record, checksum=checksum, publish=publish)
+        return Outcome.CREATED, article, ""
+    if article.source_checksum == checksum:
         if not publish or article.status == Article.Status.PUBLISHED:
-            return Outcome.UNCHANGED, article
-        outcome = Outcome.UPDATED
-    else:
-        outcome = Outcome.UPDATED
+            return Outcome.UNCHANGED, article, ""
+        # The content is the one imported last: publish it, and touch nothing else (an editor
+        # may have changed the text since).
+        was_edited = edited_since_import(article)
+        _publish(article)
+        if not was_edited:
+            article.imported_version = article.version + 1  # the version save() gives it
+        article.full_clean(exclude=["slug"])
+        article.save()
+        return Outcome.UPDATED, article, ""
+    if edited_since_import(article):
+        return (
+            Outcome.HELD,
+            article,
+            f"held for review: an editor changed the article (now version {article.version}) "
+            f"since its last import (version {article.imported_version})",
+        )
+    _apply(article, record, checksum=checksum, publish=publish)
+    return Outcome.UPDATED, article, ""
 
+
+def _publish(article):
+    if article.status != Article.Status.PUBLISHED:
+        article.status = Article.Status.PUBLISHED
+        article.published_at = article.published_at or timezone.now().replace(microsecond=0)
+
+
+def _apply(article, record: ArticleRecord, *, checksum: str, publish: bool):
+    """Write the record into the article (new or locked), its captions and authors."""
+    adding = article._state.adding
     article.headline = record.headline
     article.standfirst = record.standfirst
     article.body = blocks_to_markdown(record.blocks)
@@ -151,14 +276,81 @@ def _upsert(record: ArticleRecord, *, publish: bool):
     article.source_url = record.source_url
     article.external_version = record.version
     article.source_checksum = checksum
-    if publish and article.status != Article.Status.PUBLISHED:
-        article.status = Article.Status.PUBLISHED
-        article.published_at = article.published_at or timezone.now().replace(microsecond=0)
-    article.full_clean(exclude=["slug"] if outcome == Outcome.UPDATED else None)
+    if publish:
+        _publish(article)
+    # The version this save gives the article: a new one starts at its default, save()
+    # adds one to an existing one's.
+    article.imported_version = article.version if adding else article.version + 1
+    article.full_clean(exclude=None if adding else ["slug"])
     article.save()
     _save_captions(article, record)
-    article.authors.set([_author(name, agency) for name in record.authors])
-    return outcome, article
+    article.authors.set([_author(name, article.agency) for name in record.authors])
+
+
+def _hold(article, record: ArticleRecord, ingest_record):
+    """Keep the update for an editor to review, and flag the article. The flag is set without
+    a save: it is not an edit, and must not refuse the save of an editor at work on it."""
+    checksum = content_checksum(record)
+    waiting = [
+        pending
+        for pending in article.pending_updates.filter(resolution="")
+        if content_checksum(record_from_json(pending.record)) == checksum
+    ]
+    if waiting:
+        ingest_record.message += f"; the same update is already pending (#{waiting[0].pk})"
+    else:
+        pending = PendingUpdate.objects.create(
+            article=article, ingest_record=ingest_record, record=record_to_json(record)
+        )
+        ingest_record.message += f"; it waits as pending update #{pending.pk}"
+    ingest_record.save(update_fields=["message"])
+    Article.objects.filter(pk=article.pk).update(needs_review=True)
+    article.needs_review = True
+
+
+def apply_pending_update(pending: PendingUpdate, *, user=None) -> Article:
+    """Apply a held agency update, as an editor decided after reviewing it: one new revision
+    ("agency update applied: <file>"); the editor's version stays in the history."""
+    filename = PurePath(pending.ingest_record.filename).name
+    with transaction.atomic(), revision(f"agency update applied: {filename}", user=user):
+        article = Article.objects.select_for_update().get(pk=pending.article_id)
+        pending = PendingUpdate.objects.select_for_update().get(pk=pending.pk)
+        if pending.resolution:
+            raise ValidationError(f"This update was already {pending.get_resolution_display()}.")
+        record = record_from_json(pending.record)
+        article.needs_review = _others_waiting(pending)
+        _apply(article, record, checksum=content_checksum(record), publish=False)
+        _resolve(pending, PendingUpdate.Resolution.APPLIED, user)
+    return article
+
+
+def dismiss_pending_update(pending: PendingUpdate, *, user=None) -> Article:
+    """Leave the article as the editors made it. The update stays on record (resolved as
+    dismissed, by whom and when); a later agency update is held again."""
+    with transaction.atomic():
+        article = Article.objects.select_for_update().get(pk=pending.article_id)
+        pending = PendingUpdate.objects.select_for_update().get(pk=pending.pk)
+        if pending.resolution:
+            raise ValidationError(f"This update was already {pending.get_resolution_display()}.")
+        _resolve(pending, PendingUpdate.Resolution.DISMISSED, user)
+        article.needs_review = _others_waiting(pending)
+        Article.objects.filter(pk=article.pk).update(needs_review=article.needs_review)
+    return article
+
+
+def _others_waiting(pending):
+    return (
+        PendingUpdate.objects.filter(article_id=pending.article_id, resolution="")
+        .exclude(pk=pending.pk)
+        .exists()
+    )
+
+
+def _resolve(pending, resolution, user):
+    pending.resolution = resolution
+    pending.resolved_at = timezone.now()
+    pending.resolved_by = user
+    pending.save(update_fields=["resolution", "resolved_at", "resolved_by"])
 
 
 def _agency(record: ArticleRecord):

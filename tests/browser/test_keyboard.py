@@ -58,6 +58,7 @@ def test_every_skip_link_in_tab_order_moves_focus_to_its_target(page, article_ur
     expected = [
         ("Skip to main content", "main"),
         ("Skip to navigation", "site-nav"),
+        ("Skip to search", "search"),
         ("Skip to text size", "text-size"),
     ]
     for index, (name, target) in enumerate(expected):

@@ -1,9 +1,11 @@
 """Import agency files: `python manage.py ingest PATH [PATH ...] [--publish] [--dry-run]`.
 
-Prints one line per article, "<outcome> <URL path>", where outcome is created, updated or
-unchanged. A file that cannot be imported gets one line on stderr naming the file and the
-reason; the other files are still imported (each in its own transaction) and the command
-exits non-zero.
+Prints one line per article, "<outcome> <URL path>", where outcome is created, updated,
+unchanged or held (an update of an article an editor changed since its last import: nothing
+was applied; it waits in the admin as a pending update for an editor to apply or dismiss, and
+the command still succeeds). A file that cannot be imported gets one line on stderr naming
+the file and the reason; the other files are still imported (each in its own transaction) and
+the command exits non-zero.
 """
 
 import getpass
