@@ -153,15 +153,20 @@ class ImportArticleView(View):
             return redirect("admin:articles_article_import")
         article = result.article
         change_url = reverse("admin:articles_article_change", args=[article.pk])
+        if article.is_published():
+            site_link = ("view it on the site", article.get_absolute_url())
+        else:
+            # Readers get a 404 for a draft: editors see it in the preview.
+            site_link = ("preview it", reverse("articles:article_preview", args=[article.slug]))
         messages.success(
             request,
             format_html(
-                '{} “{}”: <a href="{}">edit it in the admin</a> or '
-                '<a href="{}">view it on the site</a>.',
-                result.outcome.capitalize(),
+                '{} “{}”: <a href="{}">edit it in the admin</a> or <a href="{}">{}</a>.',
+                IngestRecord.Outcome(result.outcome).label.capitalize(),
                 article.headline,
                 change_url,
-                article.get_absolute_url(),
+                site_link[1],
+                site_link[0],
             ),
         )
         return redirect(change_url)

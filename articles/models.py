@@ -47,6 +47,10 @@ def revisions(**kwargs):
     return HistoricalRecords(bases=[RevisionOrigin], **kwargs)
 
 
+# Languages written right to left (primary subtags).
+RTL_LANGUAGES = {"ar", "he", "fa", "ur", "yi", "ps", "sd", "ug", "dv", "ckb"}
+
+
 def slug_field(**kwargs):
     """A unique part of an address; Unicode allowed, for names in any script."""
     return models.SlugField(_("slug"), max_length=200, unique=True, allow_unicode=True, **kwargs)
@@ -284,6 +288,10 @@ class Article(models.Model):
             and self.published_at is not None
             and self.published_at <= timezone.now()
         )
+
+    def direction(self):
+        """Text direction of the article's language, for <html dir>."""
+        return "rtl" if self.language.split("-")[0] in RTL_LANGUAGES else "ltr"
 
     def body_html(self):
         return render_body(self.body, language=self.language)

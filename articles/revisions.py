@@ -190,9 +190,7 @@ def captions_deleted_with(deletion, last_change):
     change, so with it (captions an editor removed before are left out)."""
     return [
         caption
-        for caption in _latest_caption_records(
-            deletion.id, history_date__lte=deletion.history_date
-        )
+        for caption in _latest_caption_records(deletion.id, history_date__lte=deletion.history_date)
         if caption.history_type != "-" or caption.history_date > last_change.history_date
     ]
 
@@ -354,7 +352,8 @@ def display_value(model_field, value):
         return "yes" if value else "no"
     if isinstance(value, datetime):
         return date_format(timezone.localtime(value), "j M Y, H:i:s T")
-    return str(value)
+    # Browsers send line breaks as CR LF: the same text for readers.
+    return str(value).replace("\r\n", "\n").replace("\r", "\n")
 
 
 def diff_values(model_field, old, new):
@@ -370,6 +369,7 @@ _WORDS = re.compile(r"\w+|\s+|[^\w\s]", re.UNICODE)
 
 
 def paragraphs(text):
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     return [" ".join(p.split()) for p in _PARAGRAPH_BREAK.split(text.strip()) if p.strip()]
 
 
@@ -385,18 +385,24 @@ def text_diff(old, new):
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             continue
-        if tag == "replace" and i2 - i1 == j2 - j1:
-            for offset in range(i2 - i1):
-                old_html, new_html = word_diff(
-                    old_paragraphs[i1 + offset], new_paragraphs[j1 + offset]
-                )
-                old_parts.append(_numbered(i1 + offset, old_html))
-                new_parts.append(_numbered(j1 + offset, new_html))
-            continue
-        for i in range(i1, i2):
-            old_parts.append(_numbered(i, format_html("<del>{}</del>", old_paragraphs[i])))
-        for j in range(j1, j2):
-            new_parts.append(_numbered(j, format_html("<ins>{}</ins>", new_paragraphs[j])))
+        i, j = i1, j1
+        # A paragraph edited (not replaced by another) is shown with its words marked.
+        while i < i2 and j < j2:
+            if _similar(old_paragraphs[i], new_paragraphs[j]):
+                old_html, new_html = word_diff(old_paragraphs[i], new_paragraphs[j])
+                old_parts.append(_numbered(i, old_html))
+                new_parts.append(_numbered(j, new_html))
+                i, j = i + 1, j + 1
+            elif any(_similar(old_paragraphs[i], other) for other in new_paragraphs[j + 1 : j2]):
+                new_parts.append(_numbered(j, format_html("<ins>{}</ins>", new_paragraphs[j])))
+                j += 1
+            else:
+                old_parts.append(_numbered(i, format_html("<del>{}</del>", old_paragraphs[i])))
+                i += 1
+        for rest in range(i, i2):
+            old_parts.append(_numbered(rest, format_html("<del>{}</del>", old_paragraphs[rest])))
+        for rest in range(j, j2):
+            new_parts.append(_numbered(rest, format_html("<ins>{}</ins>", new_paragraphs[rest])))
     unchanged = sum(i2 - i1 for tag, i1, i2, _, _ in matcher.get_opcodes() if tag == "equal")
     note = ""
     if unchanged:
@@ -408,6 +414,10 @@ def text_diff(old, new):
     old_html = mark_safe("".join(old_parts) or '<p class="diff-empty quiet">(no paragraph)</p>')
     new_html = mark_safe("".join(new_parts) or '<p class="diff-empty quiet">(removed)</p>')
     return mark_safe(old_html + note), mark_safe(new_html + note)
+
+
+def _similar(old, new):
+    return SequenceMatcher(None, _WORDS.findall(old), _WORDS.findall(new)).ratio() >= 0.5
 
 
 def _numbered(index, html):

@@ -63,3 +63,15 @@ def editor(django_user_model):
 def editor_client(client, editor):
     client.force_login(editor)
     return client
+
+
+@pytest.fixture
+def roles(db):
+    """The Editors and Chief editors groups as the data migration creates them. Transactional
+    tests empty every table when they finish, so tests that need the groups ask for this
+    fixture, which recreates them (idempotent) if an earlier test wiped them."""
+    from django.contrib.auth.models import Group
+
+    from articles.roles import sync_groups
+
+    sync_groups(Group, Permission)

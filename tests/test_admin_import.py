@@ -151,12 +151,13 @@ def test_save_creates_the_article_and_keeps_the_raw_input(editor_client, editor,
     assert bytes(record.raw) == sample_bytes
 
     page = editor_client.get(change_url)
+    preview_url = f"{PUBLIC_URL}preview/"
     assert messages_of(page) == [
         f'Created “{HEADLINE}”: <a href="{change_url}">edit it in the admin</a> or '
-        f'<a href="{PUBLIC_URL}">view it on the site</a>.'
+        f'<a href="{preview_url}">preview it</a>.'
     ]
     assertContains(page, f'<a href="{change_url}">edit it in the admin</a>', html=True)
-    assertContains(page, f'<a href="{PUBLIC_URL}">view it on the site</a>', html=True)
+    assertContains(page, f'<a href="{preview_url}">preview it</a>', html=True)
 
 
 def test_reimport_of_the_same_file_changes_nothing(editor_client, sample_bytes):

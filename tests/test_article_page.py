@@ -556,3 +556,12 @@ def test_query_count_is_the_same_for_a_big_article(
 def test_sample_page_query_count(client, sample_article, django_assert_num_queries):
     with django_assert_num_queries(ARTICLE_PAGE_QUERIES):
         client.get(ARTICLE_URL)
+
+
+@pytest.mark.parametrize(("language", "direction"), [("ar", "rtl"), ("he", "rtl"), ("en", "ltr")])
+def test_html_direction_follows_the_article_language(client, make_article, language, direction):
+    article = make_article(language=language)
+
+    html = client.get(article.get_absolute_url()).content.decode()
+
+    assert f'<html lang="{language}" dir="{direction}"' in html

@@ -3,7 +3,6 @@ is refused with a message and the editor's text kept), the row lock that closes 
 between the check and the save, and two processes importing the same file at once."""
 
 import os
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -71,9 +70,7 @@ def test_the_form_carries_the_version_it_was_loaded_at(editor_client, article):
     assert fields[VERSION_FIELD] == "1"
 
 
-def test_the_second_save_is_refused_with_who_when_and_what_and_keeps_the_text(
-    two_editors, article
-):
+def test_the_second_save_is_refused_with_who_when_and_what_and_keeps_the_text(two_editors, article):
     alice, bob = two_editors
     url = change_url(article)
     alice_form = form_data(alice.get(url), "article_form")
@@ -265,7 +262,7 @@ def two_imports(database_url, hold, release):
 
 
 def assert_one_article(results, outcomes):
-    for code, out, err in results:
+    for code, _out, err in results:
         assert code == 0, err
         assert err == ""
     lines = sorted(out.strip() for _, out, _ in results)
@@ -326,8 +323,6 @@ def test_two_processes_importing_one_file_create_one_article_sqlite(tmp_path):
     wait at their first write, then both go at once. SQLite refuses ("database is locked")
     a transaction that read and then wants to write while another writes: the writer runs
     it again, and the loser finds the article."""
-    if shutil.which("sqlite3") is None and sqlite3.sqlite_version_info < (3, 8):
-        pytest.skip("no usable SQLite")
     database = tmp_path / "concurrent.sqlite3"
     database_url = f"sqlite:///{database}"
     migrate = manage("migrate", "--no-input", "-v0", database_url=database_url)

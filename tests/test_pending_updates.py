@@ -58,9 +58,7 @@ def test_an_update_of_an_article_not_edited_since_its_import_applies(imported, s
     assert not PendingUpdate.objects.exists()
 
 
-def test_an_update_of_an_edited_article_is_held_not_applied(
-    imported, sample_bytes, editor_client
-):
+def test_an_update_of_an_edited_article_is_held_not_applied(imported, sample_bytes, editor_client):
     article = edit_in_admin(editor_client, imported, headline="Kerry and Lavrov: a rapport")
     assert (article.version, article.imported_version) == (2, 1)
     before = Article.objects.values().get()
@@ -182,7 +180,8 @@ def test_the_change_list_flags_articles_needing_review(editor_client, held, make
     other = make_article()
 
     response = editor_client.get(ARTICLES)
-    assertContains(response, "agency update waiting")
+    assertContains(response, "column-review_flag")
+    assertContains(response, "Agency update waiting")
     assertContains(response, 'href="?needs_review__exact=1"')
     flagged = editor_client.get(ARTICLES, {"needs_review__exact": "1"})
     assert list(flagged.context["cl"].result_list) == [held]

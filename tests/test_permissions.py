@@ -75,7 +75,7 @@ def make_user(django_user_model, role):
 
 
 @pytest.fixture
-def as_role(client, django_user_model):
+def as_role(client, django_user_model, roles):
     """as_role(role): the test client, logged in as that role (or not at all)."""
 
     def login(role):

@@ -4,15 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('articles', '0003_roles'),
+        ("articles", "0003_roles"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='ingestrecord',
-            name='outcome',
-            field=models.CharField(choices=[('created', 'created'), ('updated', 'updated'), ('unchanged', 'unchanged'), ('held', 'held for review'), ('failed', 'failed')], max_length=20, verbose_name='outcome'),
+            model_name="ingestrecord",
+            name="outcome",
+            field=models.CharField(
+                choices=[
+                    ("created", "created"),
+                    ("updated", "updated"),
+                    ("unchanged", "unchanged"),
+                    ("held", "held for review"),
+                    ("failed", "failed"),
+                ],
+                max_length=20,
+                verbose_name="outcome",
+            ),
         ),
     ]
