@@ -432,3 +432,15 @@ def test_an_article_created_concurrently_after_the_look_up_is_updated(moment, sa
     assert (article.slug, article.headline) == ("other", HEADLINE)
     assert Caption.objects.get().article == article
     assert IngestRecord.objects.get().outcome == "updated"
+
+
+def test_publishing_on_reimport_never_undoes_a_withdrawal(sample_bytes):
+    ingest(sample_bytes, filename="kerry-lavrov.txt", channel="command", publish=True)
+    article = Article.objects.get()
+    article.status = Article.Status.WITHDRAWN
+    article.save()
+
+    result = ingest(sample_bytes, filename="kerry-lavrov.txt", channel="command", publish=True)
+
+    article.refresh_from_db()
+    assert (result.outcome, article.status) == ("unchanged", Article.Status.WITHDRAWN)

@@ -238,7 +238,9 @@ def _upsert(record: ArticleRecord, *, publish: bool):
         _apply(article, record, checksum=checksum, publish=publish)
         return Outcome.CREATED, article, ""
     if article.source_checksum == checksum:
-        if not publish or article.status == Article.Status.PUBLISHED:
+        # --publish publishes drafts only: a withdrawn article stays withdrawn (that was a
+        # chief editor's decision, which an import must not undo).
+        if not publish or article.status != Article.Status.DRAFT:
             return Outcome.UNCHANGED, article, ""
         # The content is the one imported last: publish it, and touch nothing else (an editor
         # may have changed the text since).
@@ -261,7 +263,7 @@ def _upsert(record: ArticleRecord, *, publish: bool):
 
 
 def _publish(article):
-    if article.status != Article.Status.PUBLISHED:
+    if article.status == Article.Status.DRAFT:
         article.status = Article.Status.PUBLISHED
         article.published_at = article.published_at or timezone.now().replace(microsecond=0)
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 from playwright.sync_api import sync_playwright
 
 from articles.ingest.writer import ingest
-from articles.models import Alert, Article, Author, Caption
+from articles.models import Alert, Article, Author, Caption, Correction
 from tests.conftest import SAMPLE_SLUG
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls made by the
@@ -104,6 +104,8 @@ MULTILINGUAL_BODY = (
     "## 서울 and Tokyo (東京) send delegations\n\n"
     "The fair runs until the end of the month.\n"
 )
+WITHDRAWN_HEADLINE = "A story the agency withdrew"
+WITHDRAWN_SLUG = "a-story-the-agency-withdrew"
 KOREAN_CAPTION = "서울 국제 도서전 참가자들이 카이로에 도착했다."
 CHINESE_CAPTION = "北京出版社的展台。"
 
@@ -132,6 +134,18 @@ def public_data(transactional_db, sample_article, live_server):
     multilingual.authors.add(author)
     Caption.objects.create(article=multilingual, position=0, text=KOREAN_CAPTION, language="ko")
     Caption.objects.create(article=multilingual, position=1, text=CHINESE_CAPTION)
+    Correction.objects.create(
+        article=sample_article,
+        text="An earlier version misstated the date of the Geneva talks.",
+        noted_at=sample_article.published_at + timedelta(hours=2),
+    )
+    Article.objects.create(
+        headline=WITHDRAWN_HEADLINE,
+        slug=WITHDRAWN_SLUG,
+        body="Withdrawn text.\n",
+        status=Article.Status.WITHDRAWN,
+        published_at=sample_article.published_at - timedelta(hours=1),
+    )
     Alert.objects.create(
         text="Ceasefire talks resume in Geneva",
         url=live_server.url + ARTICLE_PATH,
@@ -164,7 +178,9 @@ _PAGES = [
 # "Saturday" is in both articles: the results show the multilingual one too.
 _QUERIES = {"search": "?q=Saturday"}
 NOT_FOUND_PATH = "/no-such-page/"
-PUBLIC_PAGES = [name for name, _, _ in _PAGES] + ["404"]
+PUBLIC_PAGES = [name for name, _, _ in _PAGES] + ["withdrawn", "404"]
+# Pages that answer with something other than 200: a withdrawn article is 410 Gone.
+EXPECTED_STATUS = {"withdrawn": 410, "404": 404}
 
 
 def public_page_paths(data) -> dict[str, str]:
@@ -174,6 +190,7 @@ def public_page_paths(data) -> dict[str, str]:
         name: reverse(url_name, kwargs=make(data)) + _QUERIES.get(name, "")
         for name, url_name, make in _PAGES
     }
+    paths["withdrawn"] = reverse("articles:article_detail", kwargs={"slug": WITHDRAWN_SLUG})
     paths["404"] = NOT_FOUND_PATH
     return paths
 

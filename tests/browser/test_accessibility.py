@@ -15,7 +15,14 @@ from io import BytesIO
 import pytest
 from PIL import Image
 
-from tests.browser.conftest import ARTICLE_PATH, PUBLIC_PAGES, SIZES, WIDTHS, visit
+from tests.browser.conftest import (
+    ARTICLE_PATH,
+    EXPECTED_STATUS,
+    PUBLIC_PAGES,
+    SIZES,
+    WIDTHS,
+    visit,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -287,7 +294,7 @@ def test_text_spacing_loses_no_text(shared_page, live_server, public_pages, name
 def test_every_page_renders_without_javascript(shared_page, live_server, public_pages, name):
     page = shared_page("light", 1280, javascript=False)
     response = visit(page, live_server.url, public_pages[name], "lg")
-    assert response.status == (404 if name == "404" else 200)
+    assert response.status == EXPECTED_STATUS.get(name, 200)
     assert page.locator("h1").count() == 1 and page.locator("h1").is_visible()
     assert page.locator("main#main").is_visible()
     # The server rendered the chosen text size: the page is large from the start.

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import PUBLIC_PAGES
+from tests.browser.conftest import EXPECTED_STATUS, PUBLIC_PAGES
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -47,7 +47,7 @@ def vnu_report(vnu_cache, client, public_pages, tmp_path_factory):
         files = {}
         for name, path in public_pages.items():
             response = client.get(path)
-            assert response.status_code == (404 if name == "404" else 200), (name, path)
+            assert response.status_code == EXPECTED_STATUS.get(name, 200), (name, path)
             assert response["Content-Type"] == "text/html; charset=utf-8"
             html = response.content.decode()
             file = folder / f"{name}.html"
