@@ -51,6 +51,12 @@ def revisions(**kwargs):
 RTL_LANGUAGES = {"ar", "he", "fa", "ur", "yi", "ps", "sd", "ug", "dv", "ckb"}
 
 
+def normalize_text(text: str) -> str:
+    """LF line ends, no trailing blank space, and one final newline (none if empty)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").rstrip()
+    return f"{text}\n" if text else ""
+
+
 def slug_field(**kwargs):
     """A unique part of an address; Unicode allowed, for names in any script."""
     return models.SlugField(_("slug"), max_length=200, unique=True, allow_unicode=True, **kwargs)
@@ -278,6 +284,11 @@ class Article(models.Model):
         return reverse("articles:article_detail", kwargs={"slug": self.slug})
 
     def clean(self):
+        # One spelling of the text whatever sent it: browsers send CR LF and drop the final
+        # newline, imports write LF. Otherwise opening and saving an article would look like a
+        # change of every line in its history and in conflict reports.
+        self.body = normalize_text(self.body)
+        self.standfirst = normalize_text(self.standfirst).rstrip("\n")
         if self.status == self.Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now().replace(microsecond=0)
 

@@ -195,3 +195,14 @@ def test_article_language_is_validated():
     with pytest.raises(ValidationError) as error:
         article.clean_fields()
     assert list(error.value.message_dict) == ["language"]
+
+
+def test_clean_stores_one_spelling_of_the_body_whatever_sent_it():
+    """Browsers send CR LF and drop the final newline; imports write LF with one."""
+    from_browser = Article(headline="H", slug="h", body="One.\r\n\r\n## Two\r\n\r\nThree.  ")
+    from_import = Article(headline="H", slug="h", body="One.\n\n## Two\n\nThree.\n")
+
+    from_browser.clean()
+    from_import.clean()
+
+    assert from_browser.body == from_import.body == "One.\n\n## Two\n\nThree.\n"
