@@ -7,6 +7,8 @@ from datetime import datetime
 from django import template
 from django.utils import timezone
 
+from articles.metadata import iso_datetime
+
 register = template.Library()
 
 
@@ -16,4 +18,4 @@ def isotime(value) -> str:
     "2026-11-27T10:00:00+00:00". Empty for anything that is not an aware datetime."""
     if not isinstance(value, datetime) or timezone.is_naive(value):
         return ""
-    return timezone.localtime(value).replace(microsecond=0).isoformat()
+    return iso_datetime(value)
