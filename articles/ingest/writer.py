@@ -61,6 +61,11 @@ class IngestResult:
     def failed(self):
         return self.outcome == Outcome.FAILED
 
+    def line(self) -> str:
+        """What `manage.py ingest` prints on stdout for this input (a failure's reason,
+        self.error, goes to stderr instead)."""
+        return f"{self.outcome} {self.article.get_absolute_url()}"
+
 
 def unique_slug(text, model, field="slug", max_length=200):
     base = (slugify(text) or slugify(text, allow_unicode=True) or "article")[:max_length]

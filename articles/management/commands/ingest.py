@@ -60,7 +60,7 @@ class Command(BaseCommand):
                 failures += 1
                 self.stderr.write(f"error: {path}: {result.error}")
                 continue
-            self.stdout.write(f"{result.outcome} {result.article.get_absolute_url()}")
+            self.stdout.write(result.line())
             if verbosity > 1:
                 self.stdout.write(f"  {path}: {result.article.headline}")
         if dry_run and verbosity > 0:
