@@ -4,28 +4,85 @@ Every variable is documented in `.env.example`. Defaults are safe: DEBUG is off,
 is a SQLite file under `var/`, and a missing SECRET_KEY is refused unless DEBUG is on.
 """
 
+import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+
+from articles.security import secret_key_problem
+from articles.text_size import INIT_SCRIPT_CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# The environment wins over the file. ENV_FILE names another file; ENV_FILE= (empty) reads none.
+if env_file := os.environ.get("ENV_FILE", str(BASE_DIR / ".env")):
+    environ.Env.read_env(env_file, overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
+if not DEBUG and (problem := secret_key_problem(SECRET_KEY)):
+    raise ImproperlyConfigured(
+        f"{problem}. Set SECRET_KEY to a long random string of your own in the environment or "
+        "in .env (python -c 'import secrets; print(secrets.token_urlsafe(50))'; see "
+        ".env.example), or set DEBUG=true for a local development run."
+    )
 if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured(
-            "SECRET_KEY is not set. Set it in the environment or in .env "
-            "(see .env.example), or set DEBUG=true for a local development run."
-        )
     SECRET_KEY = "django-insecure-local-development-only"
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+
+# --- HTTPS -----------------------------------------------------------------------------------
+# On by default; a plain-HTTP local run turns off each with the variable of the same name
+# (scripts/run writes the three =False lines into .env).
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
+# Load balancers probe over plain HTTP (patterns match the path without its leading slash).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# A year; browsers then refuse plain HTTP for the site (and its subdomains) for that long.
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 60 * 60)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+# Asking browsers to build the site into their HTTPS-only lists is the operator's decision:
+# off unless set, and the deploy check's reminder about it (security.W021) is silenced.
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# Behind a proxy that terminates TLS, the header it sets to say the request came over HTTPS:
+# SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO,https. Unset (the default), no header is
+# trusted. Set it only if the proxy always sets or strips that header.
+SECURE_PROXY_SSL_HEADER = env.tuple("SECURE_PROXY_SSL_HEADER", default=None) or None
+if SECURE_PROXY_SSL_HEADER is not None and len(SECURE_PROXY_SSL_HEADER) != 2:
+    raise ImproperlyConfigured(
+        "SECURE_PROXY_SSL_HEADER must be a header and its value, "
+        "e.g. SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO,https"
+    )
+
+# --- Cookies and headers ---------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+# The admin and the body editor read the token from the form, never from the cookie.
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# No inline code and nothing from another host; the one inline script (text_size.INIT_SCRIPT,
+# applying the reader's text size before the first paint) is allowed by its hash.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, INIT_SCRIPT_CSP],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    },
+}
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -37,22 +94,44 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "simple_history",
+    "csp",
+    "axes",
     "articles",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The headers go on every response, the page cache's and WhiteNoise's too: so before both.
+    "csp.middleware.CSPMiddleware",
+    "articles.security.PermissionsPolicyMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Serves anonymous readers' pages from the cache before sessions, CSRF or auth run.
     "articles.page_cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # A database that does not answer: the 503 page with Retry-After (articles/unavailable.py).
+    "articles.unavailable.DatabaseUnavailableMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# --- Admin login throttling (django-axes) ----------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "articles.login_throttle.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Five failed logins for one user name from one address lock that pair out for 15 minutes.
+AXES_FAILURE_LIMIT = 5
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "articles.login_throttle.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "articles.login_throttle.client_ip"
 
 ROOT_URLCONF = "newsroom.urls"
 
@@ -92,6 +171,8 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://newsroom"
 # How long shared caches (the nginx micro-cache, a CDN) may serve a public page without asking
 # Django again: the most an edit can take to reach readers.
 PUBLIC_CACHE_SECONDS = env.int("PUBLIC_CACHE_SECONDS", default=10)
+# Readers' pages served from CACHES (articles.page_cache); off only to measure rendering.
+PAGE_CACHE_ENABLED = env.bool("PAGE_CACHE_ENABLED", default=True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -117,7 +198,8 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 SERVE_MEDIA = env.bool("SERVE_MEDIA", default=DEBUG)
 
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Uploads are stored under generated names (articles/uploads.py).
+    "default": {"BACKEND": "articles.uploads.GeneratedNameStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
@@ -125,3 +207,32 @@ LOGIN_URL = "admin:login"
 
 # The publication's name: page titles, feeds, the publisher in metadata and news sitemaps.
 SITE_NAME = env.str("SITE_NAME", default="Newsroom")
+
+# --- Logs --------------------------------------------------------------------------------------
+# Everything to stdout, one record per event, each starting with time, level and logger, so an
+# operator can grep them (gunicorn adds its one line per request: deploy/gunicorn.conf.py).
+# A failed request is one django.request ERROR record carrying its traceback. WARNING and up by
+# default, so a management command's output stays its own.
+LOG_LEVEL = env.str("LOG_LEVEL", default="WARNING")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "line": {
+            "format": "{asctime} {levelname} {name} {message}",
+            "datefmt": "%Y-%m-%dT%H:%M:%S%z",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "line",
+            "level": LOG_LEVEL,
+        },
+    },
+    "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
+    # Django's own loggers pass their records up to the root's handler, and print nothing twice.
+    "loggers": {"django": {"handlers": [], "propagate": True}},
+}

@@ -1,0 +1,82 @@
+"""Uploaded images: only real images of a bounded size, stored under generated names.
+
+`validate_image` is the validator for the models' ImageFields (agency logos, caption photos);
+`GeneratedNameStorage` is the media storage (STORAGES["default"]): whatever a file was called
+on the uploader's computer, it is stored as `<upload_to>/<32 hex digits>.<extension>`, so a
+name can neither collide, nor guess another file's address, nor carry anything odd to disk.
+"""
+
+import re
+import uuid
+from pathlib import PurePosixPath
+
+from django.core.exceptions import ValidationError
+from django.core.files.storage import FileSystemStorage
+from PIL import Image, UnidentifiedImageError
+
+MAX_BYTES = 10 * 1024 * 1024
+# 40 megapixels: more than any camera editors use, far less than a "decompression bomb" that
+# would take gigabytes of memory to decode.
+MAX_PIXELS = 40_000_000
+FORMATS = {"JPEG", "PNG", "GIF", "WEBP"}
+EXTENSION = re.compile(r"\.[a-z0-9]{1,5}")
+
+
+def validate_image(file) -> None:
+    """Refuse, with a message for the editor, anything but a JPEG, PNG, GIF or WebP image of at
+    most MAX_BYTES and MAX_PIXELS that Pillow can read and verify."""
+    if file.size > MAX_BYTES:
+        raise ValidationError(
+            "This file is %(size).1f MB; images can be at most %(limit)d MB.",
+            code="image_too_large",
+            params={"size": file.size / 1024 / 1024, "limit": MAX_BYTES // 1024 // 1024},
+        )
+    position = file.tell() if hasattr(file, "tell") else None
+    try:
+        file.seek(0)
+        with Image.open(file) as image:
+            kind, (width, height) = image.format, image.size
+            if kind in FORMATS and width * height <= MAX_PIXELS:
+                image.verify()
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError) as error:
+        if isinstance(error, Image.DecompressionBombError):
+            raise _too_many_pixels() from error
+        raise ValidationError(
+            "This file is not an image that can be shown, or it is damaged: "
+            "upload a JPEG, PNG, GIF or WebP photo.",
+            code="not_an_image",
+        ) from error
+    finally:
+        if position is not None:
+            file.seek(position)
+    if kind not in FORMATS:
+        raise ValidationError(
+            "%(kind)s images cannot be shown on every reader's device: "
+            "upload a JPEG, PNG, GIF or WebP photo.",
+            code="image_format",
+            params={"kind": kind},
+        )
+    if width * height > MAX_PIXELS:
+        raise _too_many_pixels(width, height)
+
+
+def _too_many_pixels(width=None, height=None):
+    size = f" ({width} x {height})" if width else ""
+    return ValidationError(
+        "This image has more than %(limit)d megapixels%(size)s: upload a smaller version.",
+        code="image_too_many_pixels",
+        params={"size": size, "limit": MAX_PIXELS // 1_000_000},
+    )
+
+
+def generated_name(filename: str) -> str:
+    """A fresh random name keeping only a plain lower-case extension: "Foto 1.JPG" -> "<hex>.jpg"."""
+    suffix = PurePosixPath(filename).suffix.lower()
+    return uuid.uuid4().hex + (suffix if EXTENSION.fullmatch(suffix) else "")
+
+
+class GeneratedNameStorage(FileSystemStorage):
+    """MEDIA_ROOT, with every new file's name generated (the directory from upload_to kept)."""
+
+    def get_valid_name(self, name):
+        return generated_name(name)
