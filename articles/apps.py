@@ -7,12 +7,14 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Articles"
 
     def ready(self):
+        from django.db.models.signals import m2m_changed, post_delete, post_save
         from simple_history.signals import (
             post_create_historical_record,
             pre_create_historical_record,
         )
 
-        from . import revisions
+        from . import page_cache, revisions
+        from .models import Agency, Alert, Article, Author, Caption, Correction
 
         # Every historical record: the change reason, user and time of its revision() block,
         # and the IP address of the request (simple-history's documented way to add fields).
@@ -21,4 +23,18 @@ class ArticlesConfig(AppConfig):
         )
         post_create_historical_record.connect(
             revisions.collect_revision, dispatch_uid="articles.revision_collect"
+        )
+
+        # Public pages show these: any change starts a new page-cache generation.
+        for model in (Article, Caption, Agency, Author, Alert, Correction):
+            for name, signal in (("save", post_save), ("delete", post_delete)):
+                signal.connect(
+                    page_cache.invalidate_on_change,
+                    sender=model,
+                    dispatch_uid=f"articles.page_cache.{name}.{model.__name__}",
+                )
+        m2m_changed.connect(
+            page_cache.invalidate_on_change,
+            sender=Article.authors.through,
+            dispatch_uid="articles.page_cache.m2m.authors",
         )

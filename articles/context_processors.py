@@ -6,14 +6,13 @@ from .models import Alert
 
 
 def reader(request):
-    """What every public page's frame needs: the text-size choice and the breaking-news alert.
+    """What every public page's frame needs: the text sizes and the breaking-news alert.
 
     The alert is looked up when a template first uses it, so pages that do not show the
     banner (the admin runs every context processor too) make no query for it.
     """
     return {
         "site_name": settings.SITE_NAME,
-        "text_size": text_size.from_request(request),
         "text_sizes": text_size.SIZES,
         "alert": SimpleLazyObject(lambda: Alert.objects.active().first()),
     }

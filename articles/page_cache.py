@@ -1,4 +1,272 @@
-"""The public page cache (work in progress: passes every request through)."""
+"""The public page cache: readers' pages served from Django's cache (Redis in production)
+without sessions, CSRF, authentication, URL resolution, templates or SQL.
+
+Correctness rests on one number, the *generation*. Every stored page carries the generation it
+was rendered under, and a page is served only while that generation is still the current one.
+Anything that can change what a reader sees starts a new generation once its transaction has
+committed (signals for articles, captions, agencies, authors, alerts and corrections), and so
+does the passing of time where it matters: the state remembers the next moment at which a page
+changes by itself (a scheduled article's publication, an alert's start or end, an article
+leaving the news sitemap), and the first request after that moment starts a new generation.
+A page rendered while a change commits was rendered under the old generation, so it is never
+served. The generation is also the validator: ETag and Last-Modified come from it, so a
+conditional request is answered 304 without rendering.
+
+One round trip per hit: the state and the page come in one get_many (MGET on Redis). A cache
+that fails is logged and skipped for a few seconds; pages are then rendered as if uncached.
+
+Only GET/HEAD requests without a session cookie are looked up (a logged-in editor never gets
+a cached page), and only responses the view marked with public_page(), 200 OK, without cookies
+and without Vary are stored.
+"""
+
+import hashlib
+import logging
+import time
+from dataclasses import dataclass
+from functools import wraps
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpResponse, HttpResponseNotModified
+from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import http_date
+
+logger = logging.getLogger(__name__)
+
+# After a cache error, the cache is left alone for this long (seconds): a dead Redis must not
+# cost every request a failed connection.
+RETRY_AFTER_ERROR = 5.0
+# Stored pages expire after this long (seconds) whatever happens: old generations' pages and
+# pages nobody asks for again free their memory.
+PAGE_TIMEOUT = 24 * 60 * 60
+# Headers a stored page keeps (the rest are the outer middlewares' and are added again).
+STORED_HEADERS = ("Content-Type", "Content-Language", "X-Robots-Tag", "Link")
+
+
+def release() -> str:
+    """A digest of the code and templates that render pages: a deployment that changes them
+    starts with an empty page cache (its keys differ), never serving the old release's pages."""
+    digest = hashlib.sha256()
+    base = Path(settings.BASE_DIR)
+    for folder, pattern in (
+        ("templates", "**/*.html"),
+        ("articles", "**/*.py"),
+        ("static", "**/*"),
+    ):
+        for path in sorted((base / folder).glob(pattern)):
+            if path.is_file():
+                digest.update(str(path.relative_to(base)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+RELEASE = release()
+STATE_KEY = f"pages:{RELEASE}:state"
+GENERATION_KEY = f"pages:{RELEASE}:generation"
+
+
+@dataclass(frozen=True)
+class State:
+    generation: int
+    modified: int  # Unix time of the generation's start: the pages' Last-Modified
+    next_change: float | None  # Unix time at which pages change by themselves
+
+
+@dataclass(frozen=True)
+class Page:
+    generation: int
+    etag: str
+    content: bytes
+    headers: tuple[tuple[str, str], ...]
+
+
+_cache_down_until = 0.0
+
+
+def _cache_usable() -> bool:
+    return time.monotonic() >= _cache_down_until
+
+
+def _cache_failed(error: Exception) -> None:
+    global _cache_down_until
+    _cache_down_until = time.monotonic() + RETRY_AFTER_ERROR
+    logger.error("page cache unavailable, serving uncached: %s: %s", type(error).__name__, error)
+
+
+def enabled() -> bool:
+    return getattr(settings, "PAGE_CACHE_ENABLED", True)
+
+
+# --- Marking public pages --------------------------------------------------------------------
+
+
+def public_page(view):
+    """Mark a view's responses as the same for every reader: shared caches (nginx, a CDN) may
+    keep them for PUBLIC_CACHE_SECONDS, browsers must revalidate (cheap: ETag), and the page
+    cache may store them."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200:
+            mark_public(response)
+        return response
+
+    return wrapper
+
+
+def mark_public(response):
+    seconds = settings.PUBLIC_CACHE_SECONDS
+    patch_cache_control(response, public=True, max_age=0, s_maxage=seconds)
+    if response.status_code == 200:
+        # nginx reads its caching time from this header first, and does not pass it on.
+        response["X-Accel-Expires"] = str(seconds)
+        response.public_page = True
+    return response
+
+
+# --- The state -------------------------------------------------------------------------------
+
+
+def next_change_after(now) -> float | None:
+    """The next moment at which public pages change without anyone saving anything."""
+    from django.db.models import Min, Q
+
+    from .models import Alert, Article
+    from .sitemaps import NEWS_WINDOW
+
+    articles = Article.objects.filter(status=Article.Status.PUBLISHED).aggregate(
+        scheduled=Min("published_at", filter=Q(published_at__gt=now)),
+        in_news=Min("published_at", filter=Q(published_at__gt=now - NEWS_WINDOW)),
+    )
+    alerts = Alert.objects.aggregate(
+        starts=Min("starts_at", filter=Q(starts_at__gt=now)),
+        ends=Min("ends_at", filter=Q(ends_at__gt=now)),
+    )
+    moments = [
+        articles["scheduled"],
+        articles["in_news"] and articles["in_news"] + NEWS_WINDOW,
+        alerts["starts"],
+        alerts["ends"],
+    ]
+    moments = [moment for moment in moments if moment]
+    return min(moments).timestamp() if moments else None
+
+
+def new_generation() -> State:
+    """Start a new generation: every page stored so far is outdated from now on."""
+    try:
+        generation = cache.incr(GENERATION_KEY)
+    except ValueError:
+        # No counter yet (or Redis lost it): start from the clock, above any generation a
+        # surviving page can carry.
+        cache.add(GENERATION_KEY, time.time_ns() // 1_000_000, timeout=None)
+        generation = cache.incr(GENERATION_KEY)
+    previous = cache.get(STATE_KEY)
+    # Last-Modified has one-second resolution: each generation gets a later second than the
+    # one before, or a client could keep a page from two changes ago.
+    modified = int(time.time())
+    if previous is not None:
+        modified = max(modified, previous.modified + 1)
+    state = State(generation, modified, next_change_after(timezone.now()))
+    cache.set(STATE_KEY, state, timeout=None)
+    return state
+
+
+def invalidate() -> None:
+    """Start a new generation once the current transaction commits (at once outside one).
+    A failing cache is logged, never raised: the edit itself has been saved."""
+    if enabled():
+        transaction.on_commit(_invalidate_now, robust=True)
+
+
+def _invalidate_now():
+    try:
+        new_generation()
+    except Exception as error:
+        _cache_failed(error)
+
+
+def invalidate_on_change(sender, **kwargs):
+    """Signal receiver (post_save, post_delete, m2m_changed) for the models pages show."""
+    if kwargs.get("raw"):
+        return  # loaddata: the cache is cleared by hand after a restore
+    action = kwargs.get("action")
+    if action is not None and not action.startswith("post_"):
+        return
+    invalidate()
+
+
+def current_state(stored: State | None) -> State:
+    if stored is None or (stored.next_change is not None and time.time() >= stored.next_change):
+        return new_generation()
+    return stored
+
+
+# --- Serving ---------------------------------------------------------------------------------
+
+
+def page_key(request) -> str:
+    path = request.get_full_path().encode()
+    return f"pages:{RELEASE}:page:{hashlib.sha256(path).hexdigest()}"
+
+
+def etag_for(state: State, key: str) -> str:
+    return f'"{state.generation}-{key[-12:]}"'
+
+
+def validators(state: State, key: str) -> dict:
+    return {"etag": etag_for(state, key), "last_modified": state.modified}
+
+
+def looked_up(request) -> bool:
+    return (
+        request.method in ("GET", "HEAD")
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and not request.path.startswith(ADMIN_PREFIX)
+    )
+
+
+ADMIN_PREFIX = "/admin/"
+
+
+def storable(response) -> bool:
+    return (
+        getattr(response, "public_page", False)
+        and response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and not response.has_header("Vary")
+    )
+
+
+def answer(request, state: State, key: str, page: Page | None):
+    """The response for a page found (or, with page None, only validated) in the cache, or
+    None when the view must render it."""
+    found = validators(state, key)
+    response = get_conditional_response(request, response=None, **found)
+    if response is not None:
+        return with_cache_headers(response, found)
+    if page is None:
+        return None
+    response = HttpResponse(b"" if request.method == "HEAD" else page.content)
+    for name, value in page.headers:
+        response[name] = value
+    if request.method == "HEAD":
+        response["Content-Length"] = str(len(page.content))
+    response["X-Page-Cache"] = "hit"
+    return with_cache_headers(response, found)
+
+
+def with_cache_headers(response, found):
+    mark_public(response)
+    response["ETag"] = found["etag"]
+    response["Last-Modified"] = http_date(found["last_modified"])
+    return response
 
 
 class PageCacheMiddleware:
@@ -6,4 +274,41 @@ class PageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
+        if not (enabled() and looked_up(request) and _cache_usable()):
+            return self.get_response(request)
+        key = page_key(request)
+        try:
+            stored = cache.get_many([STATE_KEY, key])
+            state = current_state(stored.get(STATE_KEY))
+        except Exception as error:
+            _cache_failed(error)
+            return self.get_response(request)
+        page = stored.get(key)
+        if page is not None and page.generation != state.generation:
+            page = None
+        response = answer(request, state, key, page)
+        if response is not None:
+            return response
+        response = self.get_response(request)
+        if storable(response):
+            self.store(key, state, response)
+            response["X-Page-Cache"] = "miss"
+            response["ETag"] = etag_for(state, key)
+            response["Last-Modified"] = http_date(state.modified)
+            # The view rendered, but the reader may already have this generation's page.
+            conditional = get_conditional_response(
+                request, **validators(state, key), response=response
+            )
+            if isinstance(conditional, HttpResponseNotModified):
+                return conditional
+        return response
+
+    def store(self, key, state, response):
+        headers = tuple(
+            (name, response[name]) for name in STORED_HEADERS if response.has_header(name)
+        )
+        page = Page(state.generation, etag_for(state, key), response.content, headers)
+        try:
+            cache.set(key, page, timeout=PAGE_TIMEOUT)
+        except Exception as error:
+            _cache_failed(error)

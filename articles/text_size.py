@@ -26,7 +26,7 @@ def from_request(request) -> str:
 # The Content-Security-Policy allows exactly this script by its hash (INIT_SCRIPT_CSP).
 INIT_SCRIPT = (
     "(function(){var m=document.cookie.match(/(?:^|;\\s*)textsize=(xs|sm|md|lg)(?:;|$)/);"
-    'if(m)document.documentElement.setAttribute("data-text-size",m[1])})()'
+    'document.documentElement.setAttribute("data-text-size",m?m[1]:"md")})()'
 )
 _digest = base64.b64encode(hashlib.sha256(INIT_SCRIPT.encode()).digest()).decode()
 INIT_SCRIPT_CSP = f"'sha256-{_digest}'"

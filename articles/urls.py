@@ -1,34 +1,46 @@
 from django.urls import path
 
 from . import feeds, views
+from .page_cache import public_page
 
 app_name = "articles"
 
+# Reader pages are the same for every reader (the text size is applied in the browser, see
+# text_size.INIT_SCRIPT): shared caches and the page cache may keep them (page_cache).
 urlpatterns = [
-    path("", views.ArticleListView.as_view(), name="home"),
-    path("articles/<str:slug>/", views.ArticleDetailView.as_view(), name="article_detail"),
+    path("", public_page(views.ArticleListView.as_view()), name="home"),
+    path(
+        "articles/<str:slug>/",
+        public_page(views.ArticleDetailView.as_view()),
+        name="article_detail",
+    ),
     path(
         "articles/<str:slug>/preview/",
         views.ArticlePreviewView.as_view(),
         name="article_preview",
     ),
-    path("agencies/<str:slug>/", views.AgencyDetailView.as_view(), name="agency_detail"),
-    path("authors/<str:slug>/", views.AuthorDetailView.as_view(), name="author_detail"),
-    path("archive/", views.ArchiveView.as_view(), name="archive"),
-    path("archive/<int:year>/", views.ArchiveYearView.as_view(), name="archive_year"),
+    path(
+        "agencies/<str:slug>/", public_page(views.AgencyDetailView.as_view()), name="agency_detail"
+    ),
+    path(
+        "authors/<str:slug>/", public_page(views.AuthorDetailView.as_view()), name="author_detail"
+    ),
+    path("archive/", public_page(views.ArchiveView.as_view()), name="archive"),
+    path("archive/<int:year>/", public_page(views.ArchiveYearView.as_view()), name="archive_year"),
     path(
         "archive/<int:year>/<int:month>/",
-        views.ArchiveMonthView.as_view(),
+        public_page(views.ArchiveMonthView.as_view()),
         name="archive_month",
     ),
     path(
         "archive/<int:year>/<int:month>/<int:day>/",
-        views.ArchiveDayView.as_view(),
+        public_page(views.ArchiveDayView.as_view()),
         name="archive_day",
     ),
-    path("search/", views.SearchView.as_view(), name="search"),
+    path("search/", public_page(views.SearchView.as_view()), name="search"),
     path("text-size/<str:size>/", views.set_text_size, name="set_text_size"),
-    path("feeds/rss.xml", feeds.LatestArticlesFeed(), name="feed_rss"),
-    path("feeds/atom.xml", feeds.LatestArticlesAtomFeed(), name="feed_atom"),
-    path("feeds/feed.json", feeds.json_feed, name="feed_json"),
+    path("text-size.css", views.text_size_css, name="text_size_css"),
+    path("feeds/rss.xml", public_page(feeds.LatestArticlesFeed()), name="feed_rss"),
+    path("feeds/atom.xml", public_page(feeds.LatestArticlesAtomFeed()), name="feed_atom"),
+    path("feeds/feed.json", public_page(feeds.json_feed), name="feed_json"),
 ]

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.vary import vary_on_cookie
+from django.views.decorators.http import condition
 from django.views.generic import (
     ArchiveIndexView,
     DayArchiveView,
@@ -34,9 +34,6 @@ def article_listing():
     return Article.objects.published().select_related("agency")
 
 
-# Reader pages are rendered for the reader's text-size cookie: caches must keep one copy per
-# cookie, or one reader's size would be served to the next.
-@method_decorator(vary_on_cookie, name="dispatch")
 class ArticleListView(ListView):
     """Home: the latest published articles."""
 
@@ -96,7 +93,6 @@ def article_page_context(article):
     }
 
 
-@method_decorator(vary_on_cookie, name="dispatch")
 class ArticleDetailView(DetailView):
     """A published article. A withdrawn one answers 410 Gone with a short notice."""
 
@@ -171,7 +167,6 @@ class ArticlePreviewView(ArticleDetailView):
         )
 
 
-@method_decorator(vary_on_cookie, name="dispatch")
 class AgencyDetailView(ListView):
     """An agency and its published articles, newest first."""
 
@@ -186,7 +181,6 @@ class AgencyDetailView(ListView):
         return super().get_context_data(agency=self.agency, **kwargs)
 
 
-@method_decorator(vary_on_cookie, name="dispatch")
 class AuthorDetailView(ListView):
     """An author, their agency and their published articles, newest first."""
 
@@ -221,7 +215,6 @@ class ArchiveMixin:
         return article_listing()
 
 
-@method_decorator(vary_on_cookie, name="dispatch")
 class ArchiveView(ArchiveMixin, ArchiveIndexView):
     """The years that have articles, and the latest articles."""
 
@@ -229,17 +222,14 @@ class ArchiveView(ArchiveMixin, ArchiveIndexView):
     date_list_period = "year"
 
 
-@method_decorator(vary_on_cookie, name="dispatch")
 class ArchiveYearView(ArchiveMixin, YearArchiveView):
     make_object_list = True
 
 
-@method_decorator(vary_on_cookie, name="dispatch")
 class ArchiveMonthView(ArchiveMixin, MonthArchiveView):
     pass
 
 
-@method_decorator(vary_on_cookie, name="dispatch")
 class ArchiveDayView(ArchiveMixin, DayArchiveView):
     # The day page links to the neighbouring days (and up to its month) only: no look-ups
     # of the neighbouring months, two queries fewer.
@@ -250,7 +240,6 @@ class ArchiveDayView(ArchiveMixin, DayArchiveView):
         return None
 
 
-@method_decorator(vary_on_cookie, name="dispatch")
 class SearchView(ListView):
     """/search/?q=...: the form, and the published articles matching the query (see
     articles.search for what matches on each database)."""
@@ -267,6 +256,20 @@ class SearchView(ListView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(search_query=self.query, **kwargs)
+
+
+@condition(etag_func=lambda request: text_size.from_request(request))
+def text_size_css(request):
+    """The no-JavaScript path of the text size: every page's <noscript> links this stylesheet,
+    the reader's size from the cookie as CSS. Private, and revalidated by browsers: it follows
+    the cookie, while the page around it is the same for every reader."""
+    size = text_size.from_request(request)
+    response = TemplateResponse(
+        request, "articles/text_size.css", {"size": size}, content_type="text/css"
+    )
+    response["Cache-Control"] = "private, no-cache"
+    response["Vary"] = "Cookie"
+    return response
 
 
 @never_cache

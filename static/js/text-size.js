@@ -1,6 +1,8 @@
-// Text-size controls without a page load. Without JavaScript the same links go through
-// /text-size/<size>/, which sets the same cookie and returns to the page; the server renders
-// the chosen size on <html>, so the first paint of every page already has it.
+// Text-size controls without a page load. The page's head script (text_size.INIT_SCRIPT)
+// has already put the reader's size on <html> before the first paint; this marks the chosen
+// link for assistive technology and handles clicks. Without JavaScript the same links go
+// through /text-size/<size>/, which sets the same cookie and returns to the page, and the
+// <noscript> stylesheet /text-size.css applies it.
 (function () {
   "use strict";
   var COOKIE = "textsize";
@@ -44,6 +46,8 @@
     document.cookie = COOKIE + "=" + size + "; Path=/; Max-Age=31536000; SameSite=Lax" + secure;
     show(size);
   });
+
+  show(remembered() || "md");
 
   // A page restored from the back/forward cache was rendered before a later choice.
   window.addEventListener("pageshow", function (event) {
