@@ -204,6 +204,43 @@ class Article(models.Model):
         blank=True,
         help_text=_("The source's version number of this story, when it has one."),
     )
+    source_format = models.CharField(
+        _("source format"),
+        max_length=20,
+        blank=True,
+        editable=False,
+        help_text=_("What the last import read: capture, ninjs, newsml-g2 or html."),
+    )
+    source_updated_at = models.DateTimeField(
+        _("source version time"),
+        null=True,
+        blank=True,
+        help_text=_("When the agency made the version last imported (stored in UTC)."),
+    )
+    slugline = models.CharField(
+        _("agency slugline"),
+        max_length=200,
+        blank=True,
+        help_text=_("The agency's own code for the story, e.g. “SYRIA-CHEMICAL/”. Not an address."),
+    )
+    wire_metadata = models.JSONField(
+        _("wire metadata"),
+        default=dict,
+        blank=True,
+        help_text=_("What the agency sent besides the text: urgency, subjects, usage terms..."),
+    )
+    possible_duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("possible duplicate of"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_(
+            "An article with the same headline from the same agency that arrived with another "
+            "identifier (e.g. in another format). Not merged: an editor decides."
+        ),
+    )
     source_checksum = models.CharField(
         _("source checksum"),
         max_length=64,
@@ -333,6 +370,12 @@ class Caption(models.Model):
     )
     image = models.ImageField(
         _("image"), upload_to="captions/%Y/%m/", blank=True, help_text=_("Optional photo file.")
+    )
+    image_url = models.URLField(
+        _("image URL"),
+        max_length=1000,
+        blank=True,
+        help_text=_("Where the agency serves the photo (imports store it and never download it)."),
     )
     is_lead = models.BooleanField(
         _("lead"), default=False, help_text=_("The article's main photo; one per article.")
@@ -509,6 +552,12 @@ class IngestRecord(models.Model):
         UNCHANGED = "unchanged", _("unchanged")
         # An update held back because an editor changed the article since its last import.
         HELD = "held", _("held for review")
+        # A lower version than the one imported last: nothing changed.
+        STALE = "stale", _("skipped (stale)")
+        # The agency canceled (or withdrew) the story: the article was withdrawn, not deleted.
+        WITHDRAWN = "withdrawn", _("withdrawn")
+        # Nothing to do: e.g. a cancellation of a story never imported.
+        SKIPPED = "skipped", _("skipped")
         FAILED = "failed", _("failed")
 
     received_at = models.DateTimeField(_("received"), auto_now_add=True)
@@ -535,6 +584,18 @@ class IngestRecord(models.Model):
     filename = models.CharField(_("file name"), max_length=500)
     raw = models.BinaryField(_("original bytes"))
     sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    format = models.CharField(
+        _("format"),
+        max_length=20,
+        blank=True,
+        help_text=_("The format read (detected or forced): capture, ninjs, newsml-g2 or html."),
+    )
+    warnings = models.JSONField(
+        _("warnings"),
+        default=list,
+        blank=True,
+        help_text=_("What the parser and sanitiser noticed."),
+    )
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
     message = models.TextField(_("message"), blank=True)
     article = models.ForeignKey(

@@ -279,7 +279,7 @@ JSON = b'{"headline": "Kerry-Lavrov Rapport", "body": "A paragraph."}\n'
         ),
         pytest.param(
             {"file": upload("article.json", JSON, "application/json")},
-            "article.json: does not look like an article: starts like JSON",
+            "article.json: not ninjs: a JSON object without the required 'uri'",
             id="json",
         ),
         pytest.param(
@@ -344,7 +344,7 @@ def test_a_confirm_carrying_bad_content_is_refused_and_kept_as_failed(editor_cli
 
     assertRedirects(response, IMPORT_URL, fetch_redirect_response=False)
     assert messages_of(editor_client.get(IMPORT_URL)) == [
-        "x.json: does not look like an article: starts like JSON"
+        "x.json: not ninjs: a JSON object without the required 'uri'"
     ]
     assert Article.objects.count() == 0
     record = IngestRecord.objects.get()

@@ -121,11 +121,13 @@ BAD_INPUT = {
     ),
     "json": (
         b'{"headline": "Kerry-Lavrov", "body": "The deal..."}\n',
-        "does not look like an article: starts like JSON",
+        # JSON is read as ninjs now (tests/test_wire_ninjs.py): this is not ninjs.
+        "not ninjs: a JSON object without the required 'uri'",
     ),
     "html": (
         b"<!DOCTYPE html>\n<html><body><h1>Kerry-Lavrov</h1></body></html>\n",
-        "does not look like an article: starts like HTML/XML",
+        # HTML is read as a saved web page now (tests/test_wire_webpage.py).
+        "not an article page: no canonical URL to identify it by",
     ),
     "headline-without-body": (
         b"Breaking News\n\nKerry-Lavrov Rapport Smoothed Path to Syria Deal\n\n    Reuters\n",
@@ -242,7 +244,7 @@ def test_command_line_exits_non_zero_when_a_file_fails(cli_database, tmp_path):
     assert result.returncode == 1
     assert result.stdout == f"created {URL}\n"
     assert result.stderr == (
-        f"error: {html}: does not look like an article: starts like HTML/XML\n"
+        f"error: {html}: not an article: the page has no headline\n"
         f"error: {tmp_path / 'missing.txt'}: cannot read: No such file or directory\n"
         "CommandError: 2 of 3 files failed\n"
     )

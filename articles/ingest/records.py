@@ -3,8 +3,10 @@
 Plain, immutable data: no ORM, no settings, so parsers can be tested with a string.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
+
+SANITISER = "sanitiser: "
 
 
 class IngestError(ValueError):
@@ -17,6 +19,9 @@ class Block:
 
     kind: Literal["paragraph", "subheading"]
     text: str
+    # Markdown source for the block when it keeps inline markup (emphasis, links) from an
+    # HTML body; "" means the text is plain and is escaped as it is.
+    markdown: str = ""
 
 
 @dataclass(frozen=True)
@@ -25,6 +30,8 @@ class CaptionRecord:
     alt_text: str = ""
     language: str = ""
     credit: str = ""
+    # Where the agency serves the picture: stored, never downloaded during an import.
+    image_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,24 @@ class ArticleRecord:
     # (the writer then derives the natural key, see articles/ingest/writer.py).
     external_id: str = ""
     version: int | None = None
+    # Wire formats only (a capture has none of these): the source's times as ISO 8601 in UTC
+    # ("2024-05-01T09:30:00+00:00"), its publication status ("usable", "withheld" or
+    # "canceled"), embargo, agency slugline and the metadata kept for editors (urgency,
+    # subjects, usage terms...).
+    published_at: str = ""
+    updated_at: str = ""
+    pubstatus: str = ""
+    embargoed: str = ""
+    slugline: str = ""
+    wire_metadata: dict = field(default_factory=dict)
+    # What read it ("capture", "ninjs", "newsml-g2", "html") and what the parser noticed;
+    # sanitiser warnings start with "sanitiser: ".
+    format: str = ""
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def sanitiser_warnings(self) -> list[str]:
+        return [w for w in self.warnings if w.startswith(SANITISER)]
 
     @property
     def paragraphs(self) -> list[str]:

@@ -17,12 +17,21 @@ PendingUpdate and the article is flagged `needs_review`, until an editor applies
 
 Every import is one revision of each object it writes, with the change reason
 "import: <file name> (<channel>)" (see articles.revisions).
+
+Wire formats (ninjs, NewsML-G2, saved web pages: see articles.ingest.formats) carry a version:
+a higher one updates the article (slug and address unchanged, the previous version kept in
+the revision history), the same one is "unchanged", a lower one "skipped (stale)". Versions
+compare as numbers. A canceled (or withdrawn) story withdraws the article, which then answers
+410 Gone; it is never deleted. A new article whose headline and agency match an existing
+article with another identifier (the same story in two formats) is created, flagged as a
+possible duplicate of it, and reported, never merged.
 """
 
 import hashlib
 import json
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
+from datetime import datetime
 from pathlib import PurePath
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -30,17 +39,19 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from articles.markup import blocks_to_markdown
+from articles.markup import escape_markdown
 from articles.models import Agency, Article, Author, Caption, IngestRecord, PendingUpdate
 from articles.revisions import revision
 
-from .capture import parse_capture
+from .formats import detect
+from .formats import parse as parse_format
 from .records import AgencyRecord, ArticleRecord, Block, CaptionRecord, IngestError
 
 __all__ = [
     "IngestError",
     "IngestResult",
     "apply_pending_update",
+    "body_markdown",
     "dismiss_pending_update",
     "ingest",
     "proposed_values",
@@ -56,15 +67,43 @@ class IngestResult:
     article: Article | None = None
     record: ArticleRecord | None = None
     error: str = ""
+    # The format read ("capture", "ninjs", "newsml-g2", "html") and what the writer noted
+    # (why a version was skipped, that an update was held...).
+    format: str = ""
+    message: str = ""
 
     @property
     def failed(self):
         return self.outcome == Outcome.FAILED
 
+    @property
+    def sanitiser_warnings(self) -> int:
+        return len(self.record.sanitiser_warnings) if self.record else 0
+
+    @property
+    def duplicate(self) -> Article | None:
+        """The article this new one may duplicate (same headline and agency, other key)."""
+        if self.outcome != Outcome.CREATED or self.article is None:
+            return None
+        return self.article.possible_duplicate_of
+
     def line(self) -> str:
         """What `manage.py ingest` prints on stdout for this input (a failure's reason,
-        self.error, goes to stderr instead)."""
-        return f"{self.outcome} {self.article.get_absolute_url()}"
+        self.error, goes to stderr instead): "<outcome> <URL path>", where a lower version
+        reads "skipped (stale)", then any "; imported with N sanitiser warnings" and
+        "; possible duplicate of <URL path>"."""
+        words = "skipped (stale)" if self.outcome == Outcome.STALE else self.outcome
+        if self.article is not None:
+            where = self.article.get_absolute_url()
+        else:
+            where = f"{self.record.external_id}: {self.message}" if self.record else self.message
+        line = f"{words} {where}"
+        if self.sanitiser_warnings:
+            n = self.sanitiser_warnings
+            line += f"; imported with {n} sanitiser warning{'' if n == 1 else 's'}"
+        if self.duplicate is not None:
+            line += f"; possible duplicate of {self.duplicate.get_absolute_url()}"
+        return line
 
 
 def unique_slug(text, model, field="slug", max_length=200):
@@ -80,10 +119,45 @@ def natural_key(record: ArticleRecord) -> str:
     return record.external_id or slugify(record.headline, allow_unicode=True)[:255]
 
 
+# Not content: what read the input and what it noticed.
+_NOT_CONTENT = {"format", "warnings"}
+_DEFAULTS = {f.name: f.default for f in fields(ArticleRecord)}
+
+
 def content_checksum(record: ArticleRecord) -> str:
-    """SHA-256 of everything an import writes: equal checksums mean nothing to update."""
-    canonical = json.dumps(asdict(record), sort_keys=True, ensure_ascii=False)
+    """SHA-256 of everything an import writes: equal checksums mean nothing to update.
+
+    Fields added for wire formats count only when set, so that a capture imported before
+    they existed keeps its checksum (its re-import stays "unchanged")."""
+    data = asdict(record)
+    data = {
+        key: value
+        for key, value in data.items()
+        if key not in _NOT_CONTENT and not (key in _WIRE_FIELDS and value in (None, "", {}, ()))
+    }
+    for block in data["blocks"]:
+        if not block["markdown"]:
+            del block["markdown"]
+    for caption in data["captions"]:
+        if not caption["image_url"]:
+            del caption["image_url"]
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+_WIRE_FIELDS = {
+    "published_at", "updated_at", "pubstatus", "embargoed", "slugline", "wire_metadata",
+}  # fmt: skip
+
+
+def body_markdown(blocks) -> str:
+    """Markdown source of the body: each block's own Markdown when it keeps inline markup
+    (emphasis, links from a wire body), else its text escaped to render exactly as written."""
+    parts = []
+    for block in blocks:
+        text = block.markdown or escape_markdown(block.text)
+        parts.append(f"## {text}" if block.kind == "subheading" else text)
+    return "\n\n".join(parts) + "\n"
 
 
 def record_to_json(record: ArticleRecord) -> dict:
@@ -94,7 +168,10 @@ def record_to_json(record: ArticleRecord) -> dict:
 def record_from_json(data: dict) -> ArticleRecord:
     """The record a PendingUpdate keeps, back as an ArticleRecord (same checksum)."""
     agency = data.get("agency")
+    wire = {key: data[key] for key in _WIRE_FIELDS | {"format"} if key in data}
     return ArticleRecord(
+        **wire,
+        warnings=tuple(data.get("warnings", ())),
         headline=data["headline"],
         blocks=tuple(Block(**block) for block in data["blocks"]),
         language=data.get("language", "en"),
@@ -113,7 +190,7 @@ def proposed_values(record: ArticleRecord) -> dict:
     return {
         "headline": record.headline,
         "standfirst": record.standfirst,
-        "body": blocks_to_markdown(record.blocks),
+        "body": body_markdown(record.blocks),
         "language": record.language,
         "source_url": record.source_url,
     }
@@ -139,9 +216,13 @@ def ingest(
     operator: str = "",
     publish: bool = False,
     dry_run: bool = False,
-    parser=parse_capture,
+    parser=None,
+    fmt: str | None = None,
 ) -> IngestResult:
     """Parse and save one raw input. Never raises for bad input: the result says it failed.
+
+    The format is detected (fmt None or "auto") or forced (fmt "capture", "ninjs",
+    "newsml-g2" or "html"); a `parser` function (bytes -> ArticleRecord) overrides both.
 
     Input the database cannot hold (a model validation error, such as an over-long alt text)
     is bad input too: it fails with the reason, and its raw bytes are kept like any other.
@@ -153,9 +234,12 @@ def ingest(
         "operator": (operator or (user.get_username() if user else ""))[:150],
         "raw": data,
         "sha256": hashlib.sha256(data).hexdigest(),
+        "format": (fmt if fmt not in (None, "", "auto") else detect(data))[:20],
     }
     try:
-        record = parser(data)
+        record = parser(data) if parser is not None else parse_format(data, fmt)
+        keep["format"] = record.format or keep["format"]
+        keep["warnings"] = list(record.warnings)
         if not natural_key(record):
             # An empty key would match every article without an identifier.
             raise IngestError(
@@ -167,21 +251,21 @@ def ingest(
                 outcome, article, message = _upsert(record, publish=publish)
                 if dry_run:
                     transaction.set_rollback(True)
-                    return outcome, article
+                    return outcome, article, message
                 ingest_record = IngestRecord.objects.create(
                     outcome=outcome, article=article, message=message, **keep
                 )
                 if outcome == Outcome.HELD:
                     _hold(article, record, ingest_record)
-                return outcome, article
+                return outcome, article, ingest_record.message
 
-        outcome, article = _retrying(write)
+        outcome, article, message = _retrying(write)
     except (IngestError, ValidationError) as error:
         message = str(error) if isinstance(error, IngestError) else _cannot_save(error)
         if not dry_run:
             IngestRecord.objects.create(outcome=Outcome.FAILED, message=message, **keep)
-        return IngestResult(Outcome.FAILED, error=message)
-    return IngestResult(outcome, article, record)
+        return IngestResult(Outcome.FAILED, error=message, format=keep["format"])
+    return IngestResult(outcome, article, record, format=keep["format"], message=message)
 
 
 SQLITE_BUSY_RETRIES = 8
@@ -236,12 +320,42 @@ def _upsert(record: ArticleRecord, *, publish: bool):
     key = natural_key(record)
     checksum = content_checksum(record)
     article = Article.objects.select_for_update().filter(agency=agency, external_id=key).first()
+    canceled = record.pubstatus in CANCELED
     if article is None:
+        if canceled:
+            return Outcome.SKIPPED, None, "canceled by the agency and never imported here"
         article = Article(
             slug=unique_slug(record.headline, Article), agency=agency, external_id=key
         )
+        article.possible_duplicate_of = _possible_duplicate(article, record)
         _apply(article, record, checksum=checksum, publish=publish)
-        return Outcome.CREATED, article, ""
+        message = ""
+        if article.possible_duplicate_of is not None:
+            message = (
+                f"possible duplicate of {article.possible_duplicate_of.get_absolute_url()}: "
+                "same headline and agency, another identifier; not merged"
+            )
+        return Outcome.CREATED, article, message
+    incoming, stored = record.version, article.external_version
+    if incoming is not None and stored is not None:
+        if incoming < stored:
+            return (
+                Outcome.STALE,
+                article,
+                f"skipped (stale): version {incoming} is older than the imported {stored}",
+            )
+        if incoming == stored and not canceled and article.source_checksum != checksum:
+            return (
+                Outcome.UNCHANGED,
+                article,
+                f"version {incoming} again with other content: not applied (the agency "
+                "should send a new version)",
+            )
+    if canceled:
+        if article.status == Article.Status.WITHDRAWN:
+            return Outcome.UNCHANGED, article, "already withdrawn"
+        _withdraw(article, record)
+        return Outcome.WITHDRAWN, article, f"withdrawn: the agency's status is {record.pubstatus}"
     if article.source_checksum == checksum:
         # --publish publishes drafts only: a withdrawn article stays withdrawn (that was a
         # chief editor's decision, which an import must not undo).
@@ -267,6 +381,40 @@ def _upsert(record: ArticleRecord, *, publish: bool):
     return Outcome.UPDATED, article, ""
 
 
+CANCELED = {"canceled", "cancelled", "withdrawn"}
+
+
+def _possible_duplicate(article, record):
+    """The oldest article of the same agency with the same headline but another key."""
+    if article.agency is None:
+        return None
+    return (
+        Article.objects.filter(agency=article.agency, headline__iexact=record.headline)
+        .exclude(external_id=article.external_id)
+        .order_by("created_at", "pk")
+        .first()
+    )
+
+
+def _withdraw(article, record):
+    """Withdrawn, never deleted: readers get 410 Gone; the text stays as it is (an editor's
+    changes included)."""
+    was_edited = edited_since_import(article)
+    article.status = Article.Status.WITHDRAWN
+    # The status needs a publication time; an article never published gets the withdrawal's.
+    article.published_at = article.published_at or timezone.now().replace(microsecond=0)
+    if record.version is not None:
+        article.external_version = max(record.version, article.external_version or 0)
+    if not was_edited:
+        article.imported_version = article.version + 1
+    article.full_clean(exclude=["slug"])
+    article.save()
+
+
+def _moment(iso: str):
+    return datetime.fromisoformat(iso) if iso else None
+
+
 def _publish(article):
     if article.status == Article.Status.DRAFT:
         article.status = Article.Status.PUBLISHED
@@ -278,12 +426,23 @@ def _apply(article, record: ArticleRecord, *, checksum: str, publish: bool):
     adding = article._state.adding
     article.headline = record.headline
     article.standfirst = record.standfirst
-    article.body = blocks_to_markdown(record.blocks)
+    article.body = body_markdown(record.blocks)
     article.language = record.language
     article.source_url = record.source_url
     article.external_version = record.version
     article.source_checksum = checksum
-    if publish:
+    article.source_format = record.format
+    article.slugline = record.slugline[:200]
+    article.wire_metadata = record.wire_metadata
+    article.source_updated_at = _moment(record.updated_at)
+    if article.status == Article.Status.DRAFT and (record.published_at or record.embargoed):
+        # The agency's time (or its embargo, if later): publishing keeps it, so an embargo
+        # becomes a scheduled publication.
+        article.published_at = max(
+            t for t in (_moment(record.published_at), _moment(record.embargoed)) if t
+        )
+    # A story the agency withholds is not published, whatever was asked.
+    if publish and record.pubstatus != "withheld":
         _publish(article)
     # The version this save gives the article: a new one starts at its default, save()
     # adds one to an existing one's.
@@ -403,6 +562,7 @@ def _save_captions(article, record):
         row.alt_text = caption.alt_text
         row.language = caption.language if caption.language != record.language else ""
         row.credit = caption.credit
+        row.image_url = caption.image_url
         row.position = position
         row.is_lead = position == 0
         row.full_clean(exclude=["article"])
