@@ -19,7 +19,7 @@ from django.views.generic import (
 )
 
 from . import metadata, text_size
-from .models import Agency, Article, Author, Correction
+from .models import Agency, Alert, Article, Author, Correction
 from .search import clean_query, search
 
 # Articles per page on every list of articles.
@@ -79,6 +79,16 @@ def with_latest_correction(queryset):
     return queryset.annotate(latest_correction_at=Subquery(latest.values("noted_at")[:1]))
 
 
+def with_active_alert(queryset):
+    """Adds the active breaking-news alert's text and link (or None) to each article, in the
+    same query: the article page then makes no query of its own for the banner."""
+    active = Alert.objects.active()
+    return queryset.annotate(
+        alert_text=Subquery(active.values("text")[:1]),
+        alert_url=Subquery(active.values("url")[:1]),
+    )
+
+
 def article_page_context(article):
     """What the article template needs besides the article: the time of the last update for
     readers and the correction notes (queried only when the article has some)."""
@@ -99,10 +109,12 @@ class ArticleDetailView(DetailView):
     def get_queryset(self):
         # Built per request: published() compares with the current time, so a class-level
         # queryset would freeze "now" at import and hide everything published after it.
-        return with_latest_correction(
-            Article.objects.published()
-            .select_related("agency")
-            .prefetch_related("authors", "captions")
+        return with_active_alert(
+            with_latest_correction(
+                Article.objects.published()
+                .select_related("agency")
+                .prefetch_related("authors", "captions")
+            )
         )
 
     def get(self, request, *args, **kwargs):
@@ -117,7 +129,13 @@ class ArticleDetailView(DetailView):
             )
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(**article_page_context(self.object), **kwargs)
+        context = article_page_context(self.object)
+        if hasattr(self.object, "alert_text"):
+            # The banner from the article's own query (instead of the context processor's).
+            context["alert"] = self.object.alert_text and Alert(
+                text=self.object.alert_text, url=self.object.alert_url
+            )
+        return super().get_context_data(**context, **kwargs)
 
 
 def withdrawn_article(slug):

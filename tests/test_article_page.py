@@ -526,8 +526,8 @@ def test_agency_website_link_is_the_only_external_address(client, make_article):
 
 # --- Constant number of queries ---------------------------------------------------------
 
-# The article with agency, its authors, its captions, and the breaking-news alert.
-ARTICLE_PAGE_QUERIES = 4
+# The article with its agency and the breaking-news alert; its authors; its captions.
+ARTICLE_PAGE_QUERIES = 3
 
 
 def test_query_count_small_article(client, make_article, agency, django_assert_num_queries):

@@ -13,7 +13,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from articles import metadata
+from articles import metadata, text_size
 from articles.ingest.writer import ingest
 from articles.models import Agency, Article, Author, Caption
 from tests.conftest import SAMPLE_SLUG
@@ -248,11 +248,14 @@ def test_headline_cannot_break_out_of_the_jsonld_block(client, make_article):
     assert "<!--" not in html
     document = parse(html)
     scripts = document.find_all("script")
-    # The data block and the site script; nothing else became a script element.
+    # The data block, the text-size head script and the site script; nothing else became a
+    # script element.
     assert [(s.get("type"), s.get("src")) for s in scripts] == [
         ("application/ld+json", None),
+        (None, None),
         (None, "/static/js/text-size.js"),
     ]
+    assert scripts[1].raw_text() == text_size.INIT_SCRIPT
     block = scripts[0].raw_text()
     assert "<" not in block and ">" not in block and "&" not in block
     assert "\\u003C/script\\u003E" in block
@@ -275,9 +278,9 @@ def test_jsonld_script_escapes_like_json_script():
 
 
 def test_jsonld_adds_no_query(client, rich_article, django_assert_num_queries):
-    # The article with agency, its authors, its captions, and the breaking-news alert: the
+    # The article with agency and the breaking-news alert, its authors, its captions: the
     # metadata uses what the page loads anyway.
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         response = client.get(rich_article.get_absolute_url())
     assert response.status_code == 200
 

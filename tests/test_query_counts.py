@@ -4,8 +4,9 @@ and however many authors, captions and paragraphs they have.
 Each page is measured in a small world (one article: one author, no caption, two
 paragraphs) and a big one (25 articles, more than a page: three authors, three captions and
 sixty paragraphs each); the article page also without any author. (A list with no article at
-all makes one query fewer: Django does not fetch an empty page.) The breaking-news alert is one query on every page (looked up lazily by
-the context processor when base.html shows the banner).
+all makes one query fewer: Django does not fetch an empty page.) The breaking-news alert is one query on every
+page (looked up lazily by the context processor when base.html shows the banner), but the
+article page's, which comes in the article's own query.
 """
 
 from datetime import UTC, datetime, timedelta
@@ -20,7 +21,7 @@ DAY = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 # url: (number of queries, what they are)
 PAGES = {
     "/": (3, "count, page of articles with agencies, alert"),
-    "article": (4, "article with agency, its authors, its captions, alert"),
+    "article": (3, "article with agency and the alert, its authors, its captions"),
     "/agencies/reuters/": (4, "agency, count, page of articles with agencies, alert"),
     "/authors/jane-doe/": (4, "author with agency, count, page of articles with agencies, alert"),
     "/archive/": (4, "years, count, page of articles with agencies, alert"),

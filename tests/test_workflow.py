@@ -361,11 +361,11 @@ def test_without_corrections_no_updates_section(client, make_article):
 def test_corrections_cost_one_query_and_only_when_there_are_some(
     client, corrected, make_article, django_assert_num_queries
 ):
-    # tests/test_query_counts.py: 4 for an article without corrections.
-    with django_assert_num_queries(5):
+    # tests/test_query_counts.py: 3 for an article without corrections.
+    with django_assert_num_queries(4):
         client.get(corrected.get_absolute_url())
     plain = make_article()
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         client.get(plain.get_absolute_url())
 
 
