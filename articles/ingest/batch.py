@@ -43,7 +43,7 @@ from django.db.models import Min
 from articles.models import Article, IngestRecord
 
 from .records import ArticleRecord, IngestError
-from .writer import IngestResult, _retrying, content_checksum, ingest, natural_key
+from .writer import CANCELED, IngestResult, _retrying, content_checksum, ingest, natural_key
 
 Outcome = IngestRecord.Outcome
 CHUNK_SIZE = 250
@@ -224,7 +224,7 @@ class _FastPath:
 
         unchanged = _retrying(check_and_record)
         return [
-            (file, IngestResult(Outcome.UNCHANGED, article, file.record))
+            (file, IngestResult(Outcome.UNCHANGED, article, file.record, format=file.record.format))
             for file, article, _first in unchanged
         ]
 
@@ -237,10 +237,12 @@ class _FastPath:
             .filter(pk__in=ids)
             .select_related("agency")
             .only(
+                "agency",
                 "slug",
                 "headline",
                 "status",
                 "external_id",
+                "external_version",
                 "source_checksum",
                 "agency__name",
                 "agency__description",
@@ -252,6 +254,8 @@ class _FastPath:
         """(article, earliest record of the bytes) if the writer would find this file's
         article and call the file unchanged, else None. Mirrors writer._upsert and _agency."""
         record = file.record
+        if record.pubstatus in CANCELED:
+            return None  # the writer withdraws, or says why not
         key = natural_key(record)
         checksum = content_checksum(record)
         for article_id, first in file.earlier.items():
@@ -273,6 +277,12 @@ class _FastPath:
                 return None  # the writer would fill in the agency's description
             if self.options["publish"] and article.status == Article.Status.DRAFT:
                 return None  # the writer would publish it
+            if (
+                record.version is not None
+                and article.external_version is not None
+                and record.version < article.external_version
+            ):
+                return None  # stale: a withdrawal raised the version since
             return article, first
         return None
 
@@ -284,6 +294,8 @@ class _FastPath:
             operator=self.operator,
             raw=b"",
             sha256=file.sha256,
+            format=file.record.format[:20],
+            warnings=list(file.record.warnings),
             outcome=Outcome.UNCHANGED,
             article=article,
             message=f"same bytes as ingest record #{first}, which keeps them",

@@ -22,22 +22,20 @@ articles.ingest.batch).
 
 import argparse
 import getpass
-import inspect
 import os
 import signal
 import threading
 from collections import Counter
 from contextlib import contextmanager
+from functools import partial
 
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from articles.ingest import batch
-from articles.ingest.capture import parse_capture
-from articles.ingest.writer import ingest
+from articles.ingest import batch, formats
 from articles.models import IngestRecord
 
-FORMATS = ["auto", "capture", "ninjs", "newsml-g2", "html"]
+FORMATS = ["auto", *formats.FORMATS]
 
 
 def system_user():
@@ -49,13 +47,10 @@ def system_user():
 
 
 def reading(fmt):
-    """(writer options, parser for the fast path) for --format fmt. The fast path must read
-    a file exactly as the writer does: without a parser it is off."""
-    if "fmt" not in inspect.signature(ingest).parameters:
-        if fmt not in ("auto", "capture"):
-            raise CommandError(f"--format {fmt}: this version reads page captures only")
-        return {}, parse_capture
-    return {"fmt": None if fmt == "auto" else fmt}, None
+    """(writer options, parser for the fast path) for --format fmt: the fast path must read a
+    file exactly as the writer does."""
+    fmt = None if fmt == "auto" else fmt
+    return {"fmt": fmt}, partial(formats.parse, fmt=fmt)
 
 
 class Interrupted(KeyboardInterrupt):
