@@ -168,6 +168,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # The cache: Redis in production (CACHE_URL=redis://127.0.0.1:6379/1, Django's own
 # RedisCache), this process's memory by default.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://newsroom")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # A Redis that hangs must not hang pages: give up after half a second (the page cache then
+    # serves from the database and leaves the cache alone for a few seconds).
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+    )
 # How long shared caches (the nginx micro-cache, a CDN) may serve a public page without asking
 # Django again: the most an edit can take to reach readers.
 PUBLIC_CACHE_SECONDS = env.int("PUBLIC_CACHE_SECONDS", default=10)
