@@ -1,6 +1,8 @@
 """Which format an input is in, and the parser for each: one place for the names the
 command's --format option and the admin page use."""
 
+import re
+
 from .capture import parse_capture
 from .newsml import parse_newsml
 from .ninjs import parse_ninjs
@@ -20,22 +22,34 @@ LABELS = {
     "newsml-g2": "IPTC NewsML-G2 (XML)",
     "html": "saved web page (HTML)",
 }
-_HTML_MARKS = (b"<!doctype html", b"<html", b"<!-- saved from url", b"<head", b"<meta", b"<body")
+# The prolog before the root element: XML declaration, comments (a browser's "saved from
+# url" one), a DOCTYPE's name; then the root element's name.
+_PROLOG = re.compile(
+    rb"\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*(?:<!doctype\s+([A-Za-z][\w:.-]*))?",
+    re.IGNORECASE | re.DOTALL,
+)
+_ROOT = re.compile(rb"<([A-Za-z][\w:.-]*)")
 
 
 def detect(data: bytes) -> str:
-    """The format by the input's first bytes: JSON is ninjs, an HTML page is a saved web page,
-    other XML is NewsML-G2, anything else a page capture (whose parser explains what is
+    """The format by the input's first bytes: JSON is ninjs, a document whose DOCTYPE or root
+    element is html is a saved web page, other XML is NewsML-G2 (whose parser refuses any
+    other root, and any DOCTYPE), anything else a page capture (whose parser explains what is
     wrong with an empty or binary file)."""
-    start = data.lstrip(b"\xef\xbb\xbf \t\r\n\f")[:1]
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    start = data.lstrip()[:1]
     if start in (b"{", b"["):
         return "ninjs"
-    if start == b"<":
-        head = data[:4096].lower()
-        if any(mark in head for mark in _HTML_MARKS):
-            return "html"
-        return "newsml-g2"
-    return "capture"
+    if start != b"<":
+        return "capture"
+    prolog = _PROLOG.match(data[:65536])
+    doctype = prolog.group(1)
+    if doctype is not None:
+        return "html" if doctype.lower() == b"html" else "newsml-g2"
+    root = _ROOT.search(data, prolog.end(), prolog.end() + 65536)
+    if root is not None and root.group(1).lower() in (b"html", b"head", b"body", b"meta"):
+        return "html"
+    return "newsml-g2"
 
 
 def parse(data: bytes, fmt: str | None = None) -> ArticleRecord:

@@ -61,7 +61,7 @@ def parse_ninjs(data: bytes) -> ArticleRecord:
         item = json.loads(text)
     except json.JSONDecodeError as error:
         raise IngestError(
-            f"invalid or truncated JSON: {error.msg} at line {error.lineno}, column {error.colno}"
+            f"invalid or truncated JSON: {error.msg} (line {error.lineno}, column {error.colno})"
         ) from None
     if not isinstance(item, dict):
         raise IngestError(f"not ninjs: the JSON is {_kind(item)}, not an object")

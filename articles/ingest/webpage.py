@@ -42,6 +42,7 @@ from .values import (
 ARTICLE_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle",
                  "BackgroundNewsArticle", "OpinionNewsArticle", "ReviewNewsArticle"}  # fmt: skip
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9._-]+)""", re.IGNORECASE)
+_XML_DECLARATION = re.compile(r"\A\s*<\?xml[^>]*>")
 _SAVED_FROM = re.compile(r"<!--\s*saved from url=\(\d+\)(\S+?)\s*-->", re.IGNORECASE)
 FURNITURE_TAGS = ("nav", "header", "footer", "aside", "form", "button", "figure", "script",
                   "style", "noscript", "iframe", "svg", "h1", "template")  # fmt: skip
@@ -58,7 +59,8 @@ def parse_webpage(data: bytes) -> ArticleRecord:
     text = _decode(data)
     try:
         document = lxml.html.document_fromstring(
-            text, parser=lxml.html.HTMLParser(no_network=True, remove_pis=True)
+            _XML_DECLARATION.sub("", text, count=1),
+            parser=lxml.html.HTMLParser(no_network=True, remove_pis=True),
         )
     except (etree.ParserError, ValueError) as error:
         raise IngestError(f"not a readable HTML page: {error}") from None

@@ -37,7 +37,10 @@ def parse_xml(data: bytes):
     """The root element of untrusted XML bytes; IngestError with a one-line reason."""
     check_size(data)
     declared = _DECLARED.match(data)
-    if declared is None or declared.group(1).lower().replace("_", "-") in {"utf-8", "utf8"}:
+    if declared is None or declared.group(1).decode("ascii").lower().replace("_", "-") in {
+        "utf-8",
+        "utf8",
+    }:
         try:
             data.decode("utf-8")
         except UnicodeDecodeError as exc:
