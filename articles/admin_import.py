@@ -1,5 +1,6 @@
 """The admin's "Import article" page: upload a file or paste text, check what was recognised,
-then save. It runs the same ingest code as `manage.py ingest`."""
+then save. It runs the same ingest code as `manage.py ingest`, for every format it reads (a
+page capture, IPTC ninjs, IPTC NewsML-G2, a saved web page): detected, or chosen."""
 
 import base64
 import binascii
@@ -13,6 +14,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.views import View
 
+from .ingest.formats import FORMATS, LABELS
 from .ingest.writer import ingest
 from .models import Article, IngestRecord
 
@@ -22,10 +24,18 @@ IMPORT_PERMISSIONS = ["articles.import_article", "articles.add_article", "articl
 PUBLISH_PERMISSION = "articles.publish_article"
 
 
+FORMAT_CHOICES = [("auto", "detect"), *((name, LABELS[name]) for name in FORMATS)]
+
+
 class ImportForm(forms.Form):
     # Empty files pass the field so the ingest code names the file and the reason.
     file = forms.FileField(
-        required=False, allow_empty_file=True, help_text="A page capture (.txt), up to 1 MB."
+        required=False,
+        allow_empty_file=True,
+        help_text=(
+            "A page capture (.txt), IPTC ninjs (.json), IPTC NewsML-G2 (.xml) or a saved web "
+            "page (.html), up to 1 MB."
+        ),
     )
     # Not stripped: the text is kept exactly as pasted, like a file's bytes.
     text = forms.CharField(
@@ -33,6 +43,12 @@ class ImportForm(forms.Form):
         strip=False,
         widget=forms.Textarea(attrs={"rows": 16, "cols": 100}),
         label="Or paste the text",
+    )
+    format = forms.ChoiceField(
+        choices=FORMAT_CHOICES,
+        initial="auto",
+        required=False,
+        help_text="Leave on “detect” unless the file is read as the wrong format.",
     )
     publish = forms.BooleanField(required=False, help_text="Publish at once (default: draft).")
 
@@ -73,6 +89,7 @@ class ConfirmForm(forms.Form):
 
     data = forms.CharField(widget=forms.HiddenInput, strip=False)
     filename = forms.CharField(widget=forms.HiddenInput)
+    format = forms.ChoiceField(choices=FORMAT_CHOICES, required=False, widget=forms.HiddenInput)
     publish = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def clean_data(self):
@@ -109,7 +126,10 @@ class ImportArticleView(View):
             return self.render(request, form=form)
         data, filename = form.cleaned_data["data"], form.cleaned_data["filename"]
         publish = form.cleaned_data.get("publish", False)
-        result = ingest(data, filename=filename, channel="admin", publish=publish, dry_run=True)
+        fmt = form.cleaned_data.get("format") or "auto"
+        result = ingest(
+            data, filename=filename, channel="admin", publish=publish, dry_run=True, fmt=fmt
+        )
         if result.failed:
             form.add_error(None, f"{filename}: {result.error}")
             return self.render(request, form=form)
@@ -117,13 +137,14 @@ class ImportArticleView(View):
             initial={
                 "data": base64.b64encode(data).decode(),
                 "filename": filename,
+                "format": fmt,
                 "publish": publish,
             }
         )
         # The dry run's article shows the state after the import: read the one saving would
         # touch as it is now, for its current headline and status.
         current = None
-        if result.outcome != IngestRecord.Outcome.CREATED:
+        if result.outcome != IngestRecord.Outcome.CREATED and result.article is not None:
             current = Article.objects.get(pk=result.article.pk)
         return self.render(
             request,
@@ -131,6 +152,8 @@ class ImportArticleView(View):
             current=current,
             confirm=confirm,
             filename=filename,
+            format_label=LABELS.get(result.format, result.format),
+            format_detected=fmt == "auto",
             will_publish=publish and not (current and current.status == Article.Status.PUBLISHED),
         )
 
@@ -145,6 +168,7 @@ class ImportArticleView(View):
             filename=cleaned["filename"],
             channel="admin",
             user=request.user,
+            fmt=cleaned.get("format") or "auto",
             # A forged "publish" from someone who may not publish is ignored.
             publish=cleaned["publish"] and self.can_publish(request),
         )
@@ -152,6 +176,10 @@ class ImportArticleView(View):
             messages.error(request, f"{cleaned['filename']}: {result.error}")
             return redirect("admin:articles_article_import")
         article = result.article
+        if article is None:
+            # Nothing to save (a cancellation of a story never imported): say so.
+            messages.info(request, f"{cleaned['filename']}: {result.message}")
+            return redirect("admin:articles_article_import")
         change_url = reverse("admin:articles_article_change", args=[article.pk])
         if article.is_published():
             site_link = ("view it on the site", article.get_absolute_url())
@@ -169,6 +197,26 @@ class ImportArticleView(View):
                 site_link[0],
             ),
         )
+        if result.duplicate is not None:
+            messages.warning(
+                request,
+                format_html(
+                    'Possible duplicate of “{}” (<a href="{}">{}</a>): same headline and agency, '
+                    "another identifier. Nothing was merged.",
+                    result.duplicate.headline,
+                    reverse("admin:articles_article_change", args=[result.duplicate.pk]),
+                    result.duplicate.get_absolute_url(),
+                ),
+            )
+        if result.sanitiser_warnings:
+            n = result.sanitiser_warnings
+            messages.warning(
+                request,
+                f"Imported with {n} sanitiser warning{'' if n == 1 else 's'}: "
+                + "; ".join(
+                    w.removeprefix("sanitiser: ") for w in result.record.sanitiser_warnings
+                ),
+            )
         return redirect(change_url)
 
     def render(self, request, **context):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import feeds, views
+from . import api, feeds, views
 from .page_cache import public_page
 
 app_name = "articles"
@@ -43,4 +43,6 @@ urlpatterns = [
     path("feeds/rss.xml", public_page(feeds.LatestArticlesFeed()), name="feed_rss"),
     path("feeds/atom.xml", public_page(feeds.LatestArticlesAtomFeed()), name="feed_atom"),
     path("feeds/feed.json", public_page(feeds.json_feed), name="feed_json"),
+    path("api/ninjs/articles/", api.article_list, name="ninjs_list"),
+    path("api/ninjs/articles/<str:slug>/", api.article_detail, name="ninjs_detail"),
 ]
