@@ -3,7 +3,9 @@
 - at most 4 requests: the HTML, one stylesheet, at most one script, the favicon;
 - at most 40 KB (40 x 1024 bytes) of HTML + CSS + JS, uncompressed;
 - no render-blocking script (every <script src> in <head> is defer, async or a module) and no
-  inline script but JSON-LD data;
+  inline script but JSON-LD data and the text-size head script (text_size.INIT_SCRIPT, 0.2 KB,
+  allowed by its hash in the Content-Security-Policy: it sets the reader's size before the
+  first paint, so the HTML can be the same for every reader);
 - no request to any other host.
 
 Run with `-s` to read the figures.
@@ -13,6 +15,7 @@ from html.parser import HTMLParser
 
 import pytest
 
+from articles import text_size
 from tests.browser.conftest import ARTICLE_PATH, DESKTOP, PUBLIC_PAGES
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -56,19 +59,22 @@ class Scripts(HTMLParser):
     def __init__(self):
         super().__init__()
         self.in_head = False
+        self.in_noscript = False
         self.current = None
         self.scripts = []
-        self.stylesheets = 0
+        self.stylesheets = 0  # outside <noscript> (what a browser with JavaScript loads)
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag == "head":
             self.in_head = True
+        elif tag == "noscript":
+            self.in_noscript = True
         elif tag == "script":
             self.current = {"head": self.in_head, "attrs": attrs, "content": ""}
             self.scripts.append(self.current)
         elif tag == "link" and "stylesheet" in (attrs.get("rel") or "").split():
-            self.stylesheets += 1
+            self.stylesheets += not self.in_noscript
         # Attributes that run script: onclick=..., href="javascript:..."
         for name, value in attrs.items():
             assert not name.startswith("on"), f"inline event handler <{tag} {name}>"
@@ -77,6 +83,8 @@ class Scripts(HTMLParser):
     def handle_endtag(self, tag):
         if tag == "head":
             self.in_head = False
+        elif tag == "noscript":
+            self.in_noscript = False
         elif tag == "script":
             self.current = None
 
@@ -124,6 +132,8 @@ def test_article_page_budget(browser, live_server, public_pages):
         if "src" in attrs:
             blocking = not ({"defer", "async"} & attrs.keys() or attrs.get("type") == "module")
             assert not (script["head"] and blocking), f"render-blocking script {attrs}"
+        elif script["content"] == text_size.INIT_SCRIPT:
+            assert script["head"] and attrs == {}
         else:
             assert attrs.get("type") == "application/ld+json", f"inline script {attrs}"
 
