@@ -164,6 +164,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Take the write lock when a transaction starts, so two concurrent writers queue up
     # instead of failing with "database is locked" half-way through.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("transaction_mode", "IMMEDIATE")
+# A read replica (optional, PostgreSQL): readers' pages read from it, the admin, writes and
+# everything else use the primary (articles/routers.py, docs/operations.md). Unset: no router.
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"].setdefault("CONN_MAX_AGE", DATABASES["default"]["CONN_MAX_AGE"])
+    DATABASES["replica"].setdefault("CONN_HEALTH_CHECKS", True)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # tests read their own database
+    DATABASE_ROUTERS = ["articles.routers.ReplicaRouter"]
+    MIDDLEWARE.append("articles.routers.ReplicaReadsMiddleware")
 
 # The cache: Redis in production (CACHE_URL=redis://127.0.0.1:6379/1, Django's own
 # RedisCache), this process's memory by default.
@@ -177,8 +186,11 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
 # How long shared caches (the nginx micro-cache, a CDN) may serve a public page without asking
 # Django again: the most an edit can take to reach readers.
 PUBLIC_CACHE_SECONDS = env.int("PUBLIC_CACHE_SECONDS", default=10)
-# Readers' pages served from CACHES (articles.page_cache); off only to measure rendering.
-PAGE_CACHE_ENABLED = env.bool("PAGE_CACHE_ENABLED", default=True)
+# Readers' pages served from CACHES (articles.page_cache). On by default with a CACHE_URL: the
+# cache must be shared by every server process, since a change made in one must reach all
+# (a process-memory cache cannot tell the other workers). PAGE_CACHE_ENABLED=False measures
+# rendering.
+PAGE_CACHE_ENABLED = env.bool("PAGE_CACHE_ENABLED", default=bool(env.str("CACHE_URL", default="")))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
