@@ -41,8 +41,6 @@ def cache_answers() -> bool:
 @require_safe
 def healthz(request):
     parts = {"database": database_answers(), "cache": cache_answers()}
-    if not all(parts.values()):
-        log.error("healthz: failing: %s", ", ".join(name for name, ok in parts.items() if not ok))
     return JsonResponse(
         {name: OK if ok else FAILING for name, ok in parts.items()},
         status=200 if all(parts.values()) else 503,

@@ -24,9 +24,13 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
 # Load the application once, before forking: a broken configuration (a missing SECRET_KEY)
 # stops the start with Django's message instead of workers failing one by one.
 preload_app = True
+# No runtime control socket: its default path is per user, so two app servers on one host
+# (scaling out) would fight over it; signals (HUP, TERM, TTIN/TTOU) do the same job.
+control_socket_disable = True
 
+# Both to stdout ("-" would send gunicorn's own messages to stderr).
 accesslog = "-"
-errorlog = "-"
+errorlog = "/dev/stdout"
 # One line per request, e.g.
 # [28/Nov/2026:03:10:00 +0000] access 127.0.0.1 "GET /healthz HTTP/1.1" 200 33 2ms
 #   for="203.0.113.7" ref="-" ua="curl/8.5.0"

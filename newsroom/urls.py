@@ -4,6 +4,8 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, re_path
 from django.views.static import serve
 
+from articles.healthz import healthz
+from articles.page_cache import public_page
 from articles.sitemaps import SITEMAP_TEMPLATE, SITEMAPS, news_sitemap, robots_txt
 
 admin.site.site_header = "Newsroom editing"
@@ -14,12 +16,13 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path(
         "sitemap.xml",
-        sitemap,
+        public_page(sitemap),
         {"sitemaps": SITEMAPS, "template_name": SITEMAP_TEMPLATE},
         name="sitemap",
     ),
-    path("news-sitemap.xml", news_sitemap, name="news_sitemap"),
-    path("robots.txt", robots_txt, name="robots_txt"),
+    path("news-sitemap.xml", public_page(news_sitemap), name="news_sitemap"),
+    path("robots.txt", public_page(robots_txt), name="robots_txt"),
+    path("healthz", healthz, name="healthz"),
     path("", include("articles.urls")),
 ]
 
