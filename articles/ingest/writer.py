@@ -98,7 +98,7 @@ class IngestResult:
         else:
             where = f"{self.record.external_id}: {self.message}" if self.record else self.message
         line = f"{words} {where}"
-        if self.sanitiser_warnings:
+        if self.sanitiser_warnings and self.outcome in (Outcome.CREATED, Outcome.UPDATED):
             n = self.sanitiser_warnings
             line += f"; imported with {n} sanitiser warning{'' if n == 1 else 's'}"
         if self.duplicate is not None:
