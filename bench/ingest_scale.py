@@ -283,7 +283,7 @@ def create_database(database_url: str) -> None:
         dbname="postgres",
     )
     connection.autocommit = True
-    with connection, connection.cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
         if cursor.fetchone() is None:
             cursor.execute(f'CREATE DATABASE "{name}"')

@@ -411,3 +411,31 @@ def test_a_file_without_agency_is_skipped_only_for_its_own_article(tmp_path):
     assert Article.objects.get().agency is None
     assert ingest(tmp_path)[0].endswith(summary(unchanged=1))
     assert IngestRecord.objects.filter(raw=b"").count() == 1
+
+
+# --- --format -----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_format_goes_to_the_writer():
+    out, err, error = ingest(SAMPLE, "--format", "ninjs")
+    # (The JSON parser's own words after the reason are the ninjs parser's business.)
+    assert (out, error) == ("", "1 of 1 files failed")
+    assert err.startswith(f"error: {SAMPLE}: invalid or truncated JSON: ")
+    assert IngestRecord.objects.get().format == "ninjs"
+
+
+@pytest.mark.django_db
+def test_a_rerun_in_another_format_reads_the_file_in_that_format():
+    url = f"/articles/{SAMPLE_SLUG}/"
+    ingest(SAMPLE)
+
+    assert ingest(SAMPLE, "--format", "html")[1] == (
+        f"error: {SAMPLE}: not an article: the page has no headline\n"
+    )
+    assert ingest(SAMPLE, "--format", "capture")[0] == f"unchanged {url}\n"
+    assert list(IngestRecord.objects.order_by("pk").values_list("outcome", "format")) == [
+        ("created", "capture"),
+        ("failed", "html"),
+        ("unchanged", "capture"),
+    ]
