@@ -160,6 +160,8 @@ def main():
         help="Ports used: base+1 to base+4 on 127.0.0.1 (default 18700, env BENCH_PORT_BASE).",
     )
     args = parser.parse_args()
+    # SIGTERM (e.g. from a CI timeout) stops the run like Ctrl-C: every server is stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     postgres = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
     database = os.environ.get("BENCH_DATABASE", "newsroom_bench")
@@ -199,8 +201,8 @@ def main():
         "LOG_LEVEL": "WARNING",
         "PYTHONDONTWRITEBYTECODE": "1",
     }
-    env.pop("PAGE_CACHE_ENABLED", None)
     uncached_env = {**env, "PAGE_CACHE_ENABLED": "False"}
+    env["PAGE_CACHE_ENABLED"] = "True"
     manage = [PYTHON, "manage.py"]
 
     reset_databases(database_url, database, cache_url)
@@ -236,8 +238,6 @@ def main():
     processes = Processes()
     with ExitStack() as stack:
         stack.callback(processes.stop)
-        # SIGTERM (e.g. from a CI timeout) stops the servers like Ctrl-C does.
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
         gunicorn = [
             str(Path(PYTHON).parent / "gunicorn"),
             "newsroom.wsgi:application",
