@@ -54,8 +54,8 @@ def parse_wrk(output):
     rate = re.search(r"^Requests/sec:\s+([\d.]+)", output, re.M)
     if not rate:
         raise RuntimeError(f"wrk printed no Requests/sec:\n{output}")
-    # wrk right-aligns each value in 8 columns after "99%": "    99%169.74ms" has no space.
-    latency = dict(re.findall(r"^\s*(50|99)%\s*(\S+)$", output, re.M))
+    # wrk pads each value to 8 columns after "99%": "    99%169.74ms" (no space), "99%    1.00s ".
+    latency = dict(re.findall(r"^\s*(50|99)%\s*(\S+)\s*$", output, re.M))
     if set(latency) != {"50", "99"}:
         raise RuntimeError(f"wrk printed no latency distribution:\n{output}")
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
