@@ -1,12 +1,22 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
+from django.templatetags.static import static
 from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 from django.views.static import serve
 
 from articles.healthz import healthz
 from articles.page_cache import public_page
 from articles.sitemaps import SITEMAP_TEMPLATE, SITEMAPS, news_sitemap, robots_txt
+
+
+class FaviconRedirect(RedirectView):
+    """Browsers ask for /favicon.ico on pages that name no icon (the admin's): the site's."""
+
+    def get_redirect_url(self, *args, **kwargs):
+        return static("favicon.svg")
+
 
 admin.site.site_header = "Newsroom editing"
 admin.site.site_title = "Newsroom"
@@ -23,6 +33,7 @@ urlpatterns = [
     path("news-sitemap.xml", public_page(news_sitemap), name="news_sitemap"),
     path("robots.txt", public_page(robots_txt), name="robots_txt"),
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", FaviconRedirect.as_view(), name="favicon"),
     path("", include("articles.urls")),
 ]
 
