@@ -250,8 +250,9 @@ def ingest(
             with transaction.atomic(), revision(_reason(filename, channel), user=user):
                 outcome, article, message = _upsert(record, publish=publish)
                 if dry_run:
-                    transaction.set_rollback(True)
-                    return outcome, article, message
+                    # Leaving by an exception rolls everything back, and ends the revision
+                    # block without merging records (no query in a doomed transaction).
+                    raise _DryRun(outcome, article, message)
                 ingest_record = IngestRecord.objects.create(
                     outcome=outcome, article=article, message=message, **keep
                 )
@@ -259,13 +260,21 @@ def ingest(
                     _hold(article, record, ingest_record)
                 return outcome, article, ingest_record.message
 
-        outcome, article, message = _retrying(write)
+        try:
+            outcome, article, message = _retrying(write)
+        except _DryRun as done:
+            outcome, article, message = done.args
     except (IngestError, ValidationError) as error:
         message = str(error) if isinstance(error, IngestError) else _cannot_save(error)
         if not dry_run:
             IngestRecord.objects.create(outcome=Outcome.FAILED, message=message, **keep)
         return IngestResult(Outcome.FAILED, error=message, format=keep["format"])
     return IngestResult(outcome, article, record, format=keep["format"], message=message)
+
+
+class _DryRun(Exception):
+    """Not an error: how a dry run leaves its transaction, carrying what it would have done
+    (outcome, article, message)."""
 
 
 SQLITE_BUSY_RETRIES = 8
