@@ -9,6 +9,9 @@ data, and stop or restart the cluster, without affecting the next one; fixtures 
 cluster running.
 """
 
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from tests.conftest import SAMPLE, SAMPLE_SLUG
@@ -16,6 +19,8 @@ from tests.conftest import SAMPLE, SAMPLE_SLUG
 from .servers import AppServer, PrivatePostgres, PrivateRedis, manage, private_dir, site_env
 
 TEMPLATE_DATABASE = "newsroom"
+# For tests that need every request to read the database: no page cache.
+UNCACHED = {"cache_url": "locmemcache://ops", "PAGE_CACHE_ENABLED": "False"}
 ADMIN_USERNAME = "ops-chief"
 ADMIN_PASSWORD = "ops-chief-password-5vXq"
 HEADLINE = "Kerry-Lavrov Rapport Smoothed Path to Syria Deal"
@@ -26,54 +31,56 @@ ARTICLE_PATH = f"/articles/{SAMPLE_SLUG}/"
 def ops_dir():
     root = private_dir("newsroom-ops-")
     yield root
-    import shutil
-
     shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
-def static_root(ops_dir):
-    """collectstatic once: with DEBUG off the site needs the hashed, compressed files."""
-    root = ops_dir / "static"
-    env = site_env(database_url="sqlite://:memory:", cache_url="dummycache://", static_root=root)
-    manage("collectstatic", "--noinput", "-v", "0", env=env)
-    return root
+def prepared(ops_dir):
+    """(cluster, static root): the private cluster with the template database ready, and the
+    collected static files (with DEBUG off the site needs the hashed, compressed files). The
+    commands run side by side where they can."""
+    static = ops_dir / "static"
+    cluster = PrivatePostgres(private_dir("newsroom-ops-pg-"))
+    env = site_env(
+        database_url=cluster.url(TEMPLATE_DATABASE),
+        cache_url="dummycache://",
+        static_root=static,
+        DJANGO_SUPERUSER_PASSWORD=ADMIN_PASSWORD,
+    )
+    superuser = ["--noinput", "--username", ADMIN_USERNAME, "--email", "chief@example.com"]
+    with ThreadPoolExecutor() as pool:
+        collected = pool.submit(manage, "collectstatic", "--noinput", "-v", "0", env=env)
+        try:
+            cluster.init()
+            cluster.create_database(TEMPLATE_DATABASE)
+            manage("migrate", "--noinput", "-v", "0", env=env)
+            ingested = pool.submit(manage, "ingest", "--publish", str(SAMPLE), env=env)
+            manage("createsuperuser", *superuser, env=env)
+            ingested.result()
+            collected.result()
+        except BaseException:
+            cluster.destroy()
+            raise
+    yield cluster, static
+    cluster.destroy()
 
 
 @pytest.fixture(scope="session")
-def postgres(ops_dir, static_root):
-    """The private cluster, with the template database ready."""
-    cluster = PrivatePostgres(private_dir("newsroom-ops-pg-"))
-    cluster.init()
-    try:
-        cluster.create_database(TEMPLATE_DATABASE)
-        env = site_env(
-            database_url=cluster.url(TEMPLATE_DATABASE),
-            cache_url="dummycache://",
-            static_root=static_root,
-            DJANGO_SUPERUSER_PASSWORD=ADMIN_PASSWORD,
-        )
-        manage("migrate", "--noinput", "-v", "0", env=env)
-        manage("ingest", "--publish", str(SAMPLE), env=env)
-        manage(
-            "createsuperuser",
-            "--noinput",
-            "--username",
-            ADMIN_USERNAME,
-            "--email",
-            "ops-chief@example.com",
-            env=env,
-        )
-        yield cluster
-    finally:
-        cluster.destroy()
+def postgres(prepared):
+    """The private cluster (PrivatePostgres)."""
+    return prepared[0]
+
+
+@pytest.fixture(scope="session")
+def static_root(prepared):
+    return prepared[1]
 
 
 @pytest.fixture
 def database(postgres, request):
     """A database of this test's own, a copy of the template: its name."""
-    name = f"ops_{request.node.name}".lower()
-    name = "".join(c if c.isalnum() else "_" for c in name)[:60]
+    name = "".join(c if c.isalnum() else "_" for c in request.node.name.lower())
+    name = f"ops_{name.removeprefix('test_')}"[:40]  # PostgreSQL names: at most 63 bytes
     postgres.create_database(name, template=TEMPLATE_DATABASE)
     yield name
     if not postgres.is_running():
@@ -115,6 +122,8 @@ def app_server(ops_dir, static_root, request):
     yield start
     for server in servers:
         server.stop()
+        # Shown by pytest only when the test failed.
+        print(f"--- {server.log.name} ---\n{server.log_text()}")
 
 
 def set_headline(postgres, database: str, headline: str):

@@ -246,8 +246,9 @@ def manage(*args: str, env: dict) -> subprocess.CompletedProcess:
 
 
 class AppServer:
-    """The site under gunicorn, one worker with one thread, so that every request is served by
-    the same Django process and thread (and so by the same persistent database connection).
+    """The site under gunicorn with the project's configuration (deploy/gunicorn.conf.py), on
+    its own port and with one worker of one thread, so that every request is served by the
+    same Django process and thread (and so by the same persistent database connection).
     Its stdout and stderr (access and error logs) go to a file the test reads."""
 
     def __init__(self, env: dict, log: Path):
@@ -261,11 +262,12 @@ class AppServer:
         return f"http://127.0.0.1:{self.port}"
 
     def command(self) -> list[str]:
-        command = [sys.executable, "-m", "gunicorn"]
-        if GUNICORN_CONFIG.exists():
-            command += ["--config", str(GUNICORN_CONFIG)]
         return [
-            *command,
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--config",
+            str(GUNICORN_CONFIG),
             "--bind",
             f"127.0.0.1:{self.port}",
             "--workers",
@@ -287,7 +289,7 @@ class AppServer:
 
     def stop(self):
         if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+            self.process.send_signal(signal.SIGINT)  # gunicorn's quick shutdown
             try:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:

@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 
 from articles.unavailable import RETRY_AFTER
 
-from .conftest import ARTICLE_PATH, HEADLINE
+from .conftest import ARTICLE_PATH, HEADLINE, UNCACHED
 from .web import Client, headline
 
 pytestmark = pytest.mark.ops
@@ -35,7 +35,7 @@ def booted_workers(site) -> int:
 
 def test_first_request_after_a_postgresql_restart_succeeds(postgres, database, app_server):
     # No page cache in the way: every request reads the database.
-    site = app_server(database_url=postgres.url(database), cache_url="dummycache://")
+    site = app_server(database_url=postgres.url(database), **UNCACHED)
     reader = Client()
     url = site.url + ARTICLE_PATH
 

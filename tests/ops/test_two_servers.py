@@ -13,24 +13,11 @@ from .conftest import (
     article_id,
     set_headline,
 )
-from .web import Client, form_fields, form_submission, headline, replace_field
+from .web import Client, form_fields, headline, save_article
 
 pytestmark = pytest.mark.ops
 
 EDITED = "Kerry and Lavrov: the rapport that smoothed the path to a Syria deal"
-
-
-def save_article(editor, server, pk, **changes):
-    """Change fields of the article in its admin form, as an editor would, and save."""
-    url = f"{server.url}/admin/articles/article/{pk}/change/"
-    form = editor.get(url)
-    assert form.status == 200, form.status
-    fields = form_submission(form.text, "article_form")
-    for name, value in changes.items():
-        fields = replace_field(fields, name, value)
-    response = editor.post(url, [*fields, ("_save", "Save")])
-    assert response.status == 302, response.text[:3000]
-    return response
 
 
 def test_an_edit_through_one_server_is_served_at_once_by_the_other(

@@ -70,6 +70,19 @@ class Client:
         assert response.header("location") == "/admin/"
 
 
+def save_article(editor, server, pk, **changes):
+    """Change fields of the article in its admin form, as an editor would, and save."""
+    url = f"{server.url}/admin/articles/article/{pk}/change/"
+    form = editor.get(url)
+    assert form.status == 200, form.status
+    fields = form_submission(form.text, "article_form")
+    for name, value in changes.items():
+        fields = replace_field(fields, name, value)
+    response = editor.post(url, [*fields, ("_save", "Save")])
+    assert response.status == 302, response.text[:3000]
+    return response
+
+
 class _FormParser(HTMLParser):
     """The values a browser would submit for the form with the given id."""
 
