@@ -221,6 +221,10 @@ def shared_page(browser):
                 viewport={"width": width, "height": 900 if width > 600 else 640},
                 color_scheme=scheme,
                 java_script_enabled=javascript,
+                # The test tools (axe-core, injected styles) need eval and inline styles,
+                # which the site's Content-Security-Policy forbids; the policy itself is in
+                # force in tests/browser/test_text_size_js.py and test_body_preview.py.
+                bypass_csp=True,
             )
             page = context.new_page()
             page.set_default_timeout(15_000)
@@ -232,10 +236,29 @@ def shared_page(browser):
         page.context.close()
 
 
+def assert_text_size(page, size):
+    """The size in force: --ts is the size's own variable (set by the head script through
+    data-text-size, or without JavaScript by the <noscript> stylesheet), and its link is the
+    one drawn as chosen."""
+    found = page.evaluate(
+        """size => {
+            const root = getComputedStyle(document.documentElement);
+            const chosen = [...document.querySelectorAll(".text-size a")].filter(
+                a => getComputedStyle(a).backgroundColor === getComputedStyle(document.body).color
+            ).map(a => a.dataset.textSize);
+            return {ts: root.getPropertyValue("--ts").trim(),
+                    want: root.getPropertyValue("--ts-" + size).trim(), chosen};
+        }""",
+        size,
+    )
+    assert found["ts"] and found["ts"] == found["want"], (size, found)
+    assert found["chosen"] == [size], (size, found)
+
+
 def visit(page, base_url, path, size="md"):
     """Go to path with the text size chosen (the cookie the server renders from)."""
     page.context.clear_cookies()
     page.context.add_cookies([{"name": "textsize", "value": size, "url": base_url}])
     response = page.goto(base_url + path)
-    assert page.evaluate("document.documentElement.dataset.textSize") == size
+    assert_text_size(page, size)
     return response
