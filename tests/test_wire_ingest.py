@@ -3,6 +3,7 @@ identity per agency, numeric versions (updated / unchanged / skipped (stale)), c
 (withdrawn, 410, never deleted), editors' changes held, possible duplicates across formats,
 times in UTC, sanitiser warnings, broken and hostile files (nothing written), no network."""
 
+import hashlib
 import json
 import socket
 from datetime import UTC, datetime
@@ -11,7 +12,9 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import IntegrityError, transaction
 
+from articles.ingest.capture import parse_capture
 from articles.ingest.writer import ingest
 from articles.models import Agency, Article, Author, Caption, IngestRecord, PendingUpdate
 
@@ -373,3 +376,88 @@ def test_nothing_is_fetched_from_the_network_during_an_import(monkeypatch):
 
     assert [r.outcome for r in results] == ["created", "created", "created", "created", "failed"]
     assert Caption.objects.filter(image="").count() == 4
+
+
+def test_a_capture_imported_before_wire_formats_keeps_its_checksum(sample_bytes):
+    """The checksum of a capture is computed as before the wire fields existed, so that
+    re-importing a capture already in the database is still "unchanged"."""
+    ingest(sample_bytes, filename="kerry-lavrov.txt", channel="command")
+    article = Article.objects.get()
+    record = parse_capture(sample_bytes)
+    legacy = {
+        "headline": record.headline,
+        "blocks": [{"kind": b.kind, "text": b.text} for b in record.blocks],
+        "language": record.language,
+        "standfirst": record.standfirst,
+        "captions": [
+            {"text": c.text, "alt_text": c.alt_text, "language": c.language, "credit": c.credit}
+            for c in record.captions
+        ],
+        "agency": {"name": record.agency.name, "description": record.agency.description},
+        "authors": [],
+        "source_url": "",
+        "external_id": "",
+        "version": None,
+    }
+    canonical = json.dumps(legacy, sort_keys=True, ensure_ascii=False)
+
+    assert article.source_checksum == hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def test_agencies_are_matched_whatever_the_case(agency):
+    item = json.loads(read("ninjs-3.json"))
+    item["infoSources"] = [{"name": "REUTERS"}]
+
+    run("upper.json", json.dumps(item).encode())
+
+    assert Article.objects.get().agency == agency
+    assert Agency.objects.count() == 1
+
+
+def test_an_embargo_becomes_a_scheduled_publication():
+    item = json.loads(read("ninjs-3.json"))
+    item["embargoedUntil"] = "2999-01-01T08:00:00+01:00"
+
+    run("embargo.json", json.dumps(item).encode(), publish=True)
+
+    article = Article.objects.get()
+    assert (article.status, article.published_at) == (
+        "published",
+        datetime(2999, 1, 1, 7, 0, tzinfo=UTC),
+    )
+    assert not article.is_published()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_keeps_existing_imported_articles_and_their_keys():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    before = [("articles", "0004_ingest_outcome_held")]
+    after = executor.loader.graph.leaf_nodes("articles")  # 0005_wire_formats or later
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    agency = old.get_model("articles", "Agency").objects.create(name="Reuters", slug="reuters")
+    old.get_model("articles", "Article").objects.create(
+        headline="Old import", slug="old-import", body="Text.\n", agency=agency,
+        external_id="old-import", source_checksum="0" * 64,
+    )  # fmt: skip
+    old.get_model("articles", "Article").objects.create(
+        headline="Typed by hand", slug="typed", body="Text.\n"
+    )
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+    new = executor.loader.project_state(after).apps
+    rows = new.get_model("articles", "Article").objects.order_by("slug")
+
+    assert list(rows.values_list("slug", "external_id", "source_format", "wire_metadata")) == [
+        ("old-import", "old-import", "capture", {}),
+        ("typed", "", "", {}),
+    ]
+    # The natural key still holds: the same agency and identifier cannot be added twice.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        rows.create(
+            headline="Again", slug="again", body="x", agency_id=agency.pk, external_id="old-import"
+        )

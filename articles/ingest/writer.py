@@ -531,7 +531,8 @@ def _resolve(pending, resolution, user):
 def _agency(record: ArticleRecord):
     if record.agency is None:
         return None
-    agency = Agency.objects.filter(name=record.agency.name).first()
+    # Matched whatever the case ("REUTERS" in a NewsML-G2 provider is the admin's "Reuters").
+    agency = Agency.objects.filter(name__iexact=record.agency.name).order_by("pk").first()
     if agency is None:
         agency = Agency(
             name=record.agency.name,
