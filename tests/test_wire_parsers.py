@@ -409,3 +409,67 @@ def test_a_forced_format_is_obeyed():
     assert str(error.value) == (
         "unknown format 'nitf' (known: auto, capture, ninjs, newsml-g2, html)"
     )
+
+
+def test_a_page_declaring_windows_1251_is_decoded_as_declared():
+    page = (
+        '<!DOCTYPE html><html lang="ru"><head><meta charset="windows-1251">'
+        '<link rel="canonical" href="https://example.ru/news/1">'
+        "<title>Переговоры продолжатся | Пример</title></head>"
+        "<body><article><h1>Переговоры продолжатся</h1><p>Министры встретятся снова.</p>"
+        "</article></body></html>"
+    ).encode("cp1251")
+
+    record = parse(page)
+
+    assert (record.headline, record.language, record.blocks) == (
+        "Переговоры продолжатся",
+        "ru",
+        (Block("paragraph", "Министры встретятся снова."),),
+    )
+
+
+def test_a_page_without_article_element_falls_back_to_trafilatura_offline():
+    paragraphs = [
+        f"Paragraph {n} of the story tells what happened at the harbour on Friday morning, "
+        "when the ferries sailed again after three days of storms along the coast."
+        for n in range(1, 5)
+    ]
+    page = (
+        '<!DOCTYPE html><html lang="en"><head><link rel="canonical" href="https://example.com/a">'
+        "<title>Harbour reopens | Example</title></head><body>"
+        '<div class="menu"><a href="/">Home</a> <a href="/world">World</a></div>'
+        '<div class="story"><h1>Harbour reopens</h1>'
+        + "".join(f"<p>{p}</p>" for p in paragraphs)
+        + "</div></body></html>"
+    ).encode()
+
+    record = parse(page)
+
+    assert record.headline == "Harbour reopens"
+    assert [b.text for b in record.blocks] == paragraphs
+
+
+def test_private_network_and_relative_picture_addresses_are_dropped():
+    from articles.ingest.values import safe_url
+
+    warnings = []
+    assert safe_url("http://127.0.0.1/admin.jpg", warnings, "picture") == ""
+    assert safe_url("http://10.0.0.7/x.jpg", warnings, "picture") == ""
+    assert safe_url("http://localhost/x.jpg", warnings, "picture") == ""
+    assert safe_url("page_files/x.jpg", warnings, "picture") == ""
+    assert safe_url("https://images.example.com/x.jpg", warnings, "picture") == (
+        "https://images.example.com/x.jpg"
+    )
+    assert warnings == [
+        "sanitiser: picture URL on a private-network host dropped",
+        "sanitiser: picture URL on a private-network host dropped",
+        "sanitiser: picture URL on a private-network host dropped",
+        "sanitiser: picture relative URL dropped",
+    ]
+
+
+def test_bom_and_crlf_do_not_change_a_ninjs_item():
+    data = read("ninjs-2-v1.json")
+
+    assert parse(b"\xef\xbb\xbf" + data.replace(b"\n", b"\r\n")) == parse(data)

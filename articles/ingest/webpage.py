@@ -86,6 +86,8 @@ def parse_webpage(data: bytes) -> ArticleRecord:
     agency = _agency(ld, body_root, warnings)
     captions = _captions(document, body_root, ld, og, warnings)
     blocks = _blocks(document, body_root, text, warnings)
+    if blocks and blocks[0].text == headline:  # the page's h1, as trafilatura keeps it
+        blocks = blocks[1:]
     if not blocks:
         raise IngestError("not an article: the page has no article text")
     language = (
