@@ -43,6 +43,8 @@ RETRY_AFTER_ERROR = 5.0
 # Stored pages expire after this long (seconds) whatever happens: old generations' pages and
 # pages nobody asks for again free their memory.
 PAGE_TIMEOUT = 24 * 60 * 60
+# How long one request may take to start a due generation before another one tries (seconds).
+RENEWAL_LOCK = 5
 # Headers a stored page keeps (the rest are the outer middlewares' and are added again).
 STORED_HEADERS = ("Content-Type", "Content-Language", "X-Robots-Tag", "Link")
 
@@ -202,7 +204,12 @@ def invalidate_on_change(sender, **kwargs):
 
 
 def current_state(stored: State | None) -> State:
-    if stored is None or (stored.next_change is not None and time.time() >= stored.next_change):
+    if stored is None:
+        return new_generation()
+    due = stored.next_change is not None and time.time() >= stored.next_change
+    # One request starts the due generation; the others, meanwhile (milliseconds), keep serving
+    # the current one rather than all querying the database at once.
+    if due and cache.add(f"{STATE_KEY}:renewing:{stored.generation}", 1, timeout=RENEWAL_LOCK):
         return new_generation()
     return stored
 
