@@ -473,3 +473,9 @@ def test_bom_and_crlf_do_not_change_a_ninjs_item():
     data = read("ninjs-2-v1.json")
 
     assert parse(b"\xef\xbb\xbf" + data.replace(b"\n", b"\r\n")) == parse(data)
+
+
+def test_deeply_nested_json_fails_with_a_reason_not_a_crash():
+    with pytest.raises(IngestError) as error:
+        parse(b"[" * 100_000 + b"]" * 100_000)
+    assert str(error.value) == "cannot be read as ninjs: RecursionError"

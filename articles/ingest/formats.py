@@ -1,6 +1,7 @@
 """Which format an input is in, and the parser for each: one place for the names the
 command's --format option and the admin page use."""
 
+import logging
 import re
 
 from .capture import parse_capture
@@ -8,6 +9,8 @@ from .newsml import parse_newsml
 from .ninjs import parse_ninjs
 from .records import ArticleRecord, IngestError
 from .webpage import parse_webpage
+
+logger = logging.getLogger(__name__)
 
 PARSERS = {
     "capture": parse_capture,
@@ -57,7 +60,15 @@ def parse(data: bytes, fmt: str | None = None) -> ArticleRecord:
     name = detect(data) if fmt in (None, "", "auto") else fmt
     if name not in PARSERS:
         raise IngestError(f"unknown format {fmt!r} (known: auto, {', '.join(FORMATS)})")
-    record = PARSERS[name](data)
+    try:
+        record = PARSERS[name](data)
+    except IngestError:
+        raise
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError) as error:
+        # A file the parser did not foresee (deeply nested JSON, odd shapes): one file fails
+        # with a reason, the batch goes on; the traceback goes to the log for the developers.
+        logger.exception("%s parser failed", name)
+        raise IngestError(f"cannot be read as {name}: {type(error).__name__}") from None
     if record.format != name:
         from dataclasses import replace
 
