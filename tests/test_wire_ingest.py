@@ -461,3 +461,14 @@ def test_the_migration_keeps_existing_imported_articles_and_their_keys():
         rows.create(
             headline="Again", slug="again", body="x", agency_id=agency.pk, external_id="old-import"
         )
+
+
+def test_the_command_reports_a_skipped_cancellation_even_verbosely():
+    stdout = StringIO()
+
+    call_command("ingest", str(WIRE / "ninjs-2-canceled.json"), verbosity=2, stdout=stdout)
+
+    assert stdout.getvalue().splitlines() == [
+        f"skipped {NINJS_URI}: canceled by the agency and never imported here",
+        f"  {WIRE / 'ninjs-2-canceled.json'}: canceled by the agency and never imported here",
+    ]

@@ -140,7 +140,9 @@ class Command(BaseCommand):
                     else:
                         self.show(bar, self.stdout, result.line())
                         if verbosity > 1:
-                            self.show(bar, self.stdout, f"  {path}: {result.article.headline}")
+                            # A cancellation of a story never imported has no article.
+                            what = result.article.headline if result.article else result.message
+                            self.show(bar, self.stdout, f"  {path}: {what}")
                     bar.update()
         except KeyboardInterrupt as stop:
             interrupted = stop
