@@ -289,7 +289,7 @@ class AppServer:
 
     def stop(self):
         if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)  # gunicorn's quick shutdown
+            self.process.send_signal(signal.SIGTERM)  # graceful: the last answer is sent whole
             try:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:

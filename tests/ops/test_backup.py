@@ -2,14 +2,18 @@
 gives the same site (the steps of docs/operations.md). Both sites run under gunicorn and answer
 with the same articles: the same headline, address and body, and the same accounts."""
 
+import json
 import re
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 import pytest
 
+from tests.conftest import SAMPLE
+
 from .conftest import ADMIN_PASSWORD, ADMIN_USERNAME, ARTICLE_PATH, HEADLINE, UNCACHED
-from .servers import PG_BIN
+from .servers import PG_BIN, manage, site_env
 from .web import Client, article_body, canonical_url, headline
 
 pytestmark = pytest.mark.ops
@@ -84,3 +88,65 @@ def test_a_pg_dump_restores_into_an_empty_database_and_serves_the_same_articles(
 
     # The accounts came back too: the chief editor logs in to the restored site.
     Client().log_in(copy.url, ADMIN_USERNAME, ADMIN_PASSWORD)
+
+
+DUMPDATA = [
+    "dumpdata",
+    "--natural-foreign",
+    "--natural-primary",
+    "--exclude",
+    "contenttypes",
+    "--exclude",
+    "auth.permission",
+    "--exclude",
+    "sessions",
+    "--indent",
+    "2",
+]
+
+
+def test_sqlite_dumpdata_loads_into_a_new_database_and_serves_the_same_articles(
+    ops_dir, static_root, app_server
+):
+    """The SQLite steps of docs/operations.md: dumpdata, then migrate and loaddata into a new
+    database file; the new database holds exactly the same data, and the site serves it."""
+    folder = ops_dir / "sqlite-backup"
+    folder.mkdir()
+    backup = folder / "backup.json"
+
+    def env(name):
+        return site_env(
+            database_url=f"sqlite:///{folder / name}",
+            cache_url="dummycache://",
+            static_root=static_root,
+            DJANGO_SUPERUSER_PASSWORD=ADMIN_PASSWORD,
+        )
+
+    original, restored = env("original.sqlite3"), env("restored.sqlite3")
+    with ThreadPoolExecutor() as pool:
+        migrated = pool.submit(manage, "migrate", "--noinput", "-v", "0", env=restored)
+        manage("migrate", "--noinput", "-v", "0", env=original)
+        manage("ingest", "--publish", str(SAMPLE), env=original)
+        manage(
+            "createsuperuser",
+            "--noinput",
+            "--username",
+            ADMIN_USERNAME,
+            "--email",
+            "chief@example.com",
+            env=original,
+        )
+        manage(*DUMPDATA, "--output", str(backup), env=original)
+        migrated.result()
+    manage("loaddata", str(backup), env=restored)
+
+    dumped_again = manage(*DUMPDATA, env=restored).stdout
+    assert json.loads(dumped_again) == json.loads(backup.read_text())
+    assert '"model": "articles.article"' in dumped_again
+
+    site = app_server(database_url=restored["DATABASE_URL"], **UNCACHED)
+    article = Client().get(site.url + ARTICLE_PATH)
+    assert article.status == 200
+    assert headline(article.text) == HEADLINE
+    assert article_body(article.text).startswith(FIRST_SENTENCE)
+    Client().log_in(site.url, ADMIN_USERNAME, ADMIN_PASSWORD)
