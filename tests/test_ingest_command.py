@@ -127,7 +127,7 @@ BAD_INPUT = {
     "html": (
         b"<!DOCTYPE html>\n<html><body><h1>Kerry-Lavrov</h1></body></html>\n",
         # HTML is read as a saved web page now (tests/test_wire_webpage.py).
-        "not an article page: no canonical URL to identify it by",
+        "not an article: the page has no article text",
     ),
     "headline-without-body": (
         b"Breaking News\n\nKerry-Lavrov Rapport Smoothed Path to Syria Deal\n\n    Reuters\n",
