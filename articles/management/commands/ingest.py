@@ -123,16 +123,12 @@ class Command(BaseCommand):
             dry_run=dry_run,
             **writer_options,
         )
-        bar = tqdm(
-            total=batch.count(paths) if progress else None,
-            disable=not progress,
-            file=self.stderr._out,
-            unit=" files",
-            dynamic_ncols=True,
-        )
+        bar = tqdm(disable=not progress, file=self.stderr._out, unit=" files", dynamic_ncols=True)
         interrupted = None
         try:
             with sigterm_interrupts():
+                if progress:
+                    bar.reset(total=batch.count(paths))
                 for path, result in results:
                     counts[result.outcome] += 1
                     if result.failed:
