@@ -121,6 +121,8 @@ def app_server(ops_dir, static_root, request):
 
     yield start
     for server in servers:
+        server.signal_stop()  # all at once, then wait for each
+    for server in servers:
         server.stop()
         # Shown by pytest only when the test failed.
         print(f"--- {server.log.name} ---\n{server.log_text()}")

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import psycopg2
+import redis
 
 REPO = Path(__file__).resolve().parents[2]
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -196,8 +197,6 @@ class PrivateRedis:
         self.process = None
 
     def dbsize(self) -> int:
-        import redis
-
         client = redis.Redis(host="127.0.0.1", port=self.port)
         try:
             return client.dbsize()
@@ -206,15 +205,16 @@ class PrivateRedis:
 
 
 def site_env(*, database_url: str, cache_url: str, static_root: Path, **extra: str) -> dict:
-    """The environment of a production run over plain HTTP on 127.0.0.1. Every setting that
-    a local `.env` file could otherwise supply is given, so that file changes nothing."""
+    """The environment of a production run over plain HTTP on 127.0.0.1; no `.env` file is
+    read (ENV_FILE empty), so a developer's local one changes nothing."""
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "DATABASE_", "CACHE_", "PYTEST", "COV_"))
+        if not key.startswith(("DJANGO_", "DATABASE_", "CACHE_", "PAGE_CACHE_", "PYTEST"))
     }
     env.update(
         DJANGO_SETTINGS_MODULE="newsroom.settings",
+        ENV_FILE="",
         DEBUG="False",
         SECRET_KEY=SECRET_KEY,
         ALLOWED_HOSTS="127.0.0.1",
@@ -288,14 +288,19 @@ class AppServer:
         wait_until(lambda: listening(self.port), "gunicorn", process=self.process, log=self.log)
 
     def stop(self):
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)  # graceful: the last answer is sent whole
+        self.signal_stop()
+        if self.process is not None:
             try:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
         self.process = None
+
+    def signal_stop(self):
+        """Ask gunicorn to stop (gracefully: the last answer is sent whole), without waiting."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
 
     def log_text(self) -> str:
         return self.log.read_text(errors="replace")

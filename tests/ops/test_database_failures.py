@@ -23,7 +23,7 @@ UNAVAILABLE_TEXT = "Newsroom cannot show this page right now."
 def site_connections(postgres, database: str) -> list[int]:
     """Server process ids of the connections open to the test's database (the site's)."""
     rows = postgres.sql(
-        "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+        "SELECT pid FROM pg_stat_activity WHERE datname = %s AND backend_type = 'client backend'",
         (database,),
     )
     return [pid for (pid,) in rows]
