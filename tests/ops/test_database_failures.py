@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 
 from articles.unavailable import RETRY_AFTER
 
-from .conftest import ARTICLE_PATH, HEADLINE, UNCACHED
+from .conftest import ADMIN_PASSWORD, ADMIN_USERNAME, ARTICLE_PATH, HEADLINE, UNCACHED
 from .web import Client, headline
 
 pytestmark = pytest.mark.ops
@@ -62,17 +62,23 @@ def test_first_request_after_a_postgresql_restart_succeeds(postgres, database, a
 
 def test_database_down_answers_503_with_the_site_page_and_recovers(postgres, database, app_server):
     site = app_server(database_url=postgres.url(database), cache_url="locmemcache://ops")
-    reader = Client()
+    reader, editor = Client(), Client()
     assert reader.get(site.url + ARTICLE_PATH).status == 200
+    editor.log_in(site.url, ADMIN_USERNAME, ADMIN_PASSWORD)
     health = reader.get(site.url + "/healthz")
     assert health.status == 200, health.text
     assert health.text == '{"database": "ok", "cache": "ok"}'
 
     postgres.stop()
     try:
-        # Pages not in the page cache (the archive has not been asked for yet) need the database.
-        for path in ("/archive/", "/search/?q=Lavrov"):
-            response = reader.get(site.url + path)
+        # Pages not in the page cache (the archive has not been asked for yet) need the
+        # database; so does everything an editor does.
+        for client, path in (
+            (reader, "/archive/"),
+            (reader, "/search/?q=Lavrov"),
+            (editor, "/admin/"),
+        ):
+            response = client.get(site.url + path)
             assert response.status == 503, response.text[:2000]
             assert response.header("retry-after") == str(RETRY_AFTER)
             assert "no-store" in response.header("cache-control")
@@ -87,7 +93,7 @@ def test_database_down_answers_503_with_the_site_page_and_recovers(postgres, dat
 
         log = site.log_text()
         unavailable = [line for line in log.splitlines() if "database unavailable" in line]
-        assert len(unavailable) == 2, log
+        assert len(unavailable) == 3, log
         assert "ERROR" in unavailable[0]
         assert "GET /archive/: OperationalError:" in unavailable[0]
         assert "Service Unavailable: /archive/" not in log  # one line per failure, not two
@@ -98,6 +104,7 @@ def test_database_down_answers_503_with_the_site_page_and_recovers(postgres, dat
         response = reader.get(site.url + path)
         assert response.status == 200, response.text[:2000]
         assert HEADLINE in response.text
+    assert f"<strong>{ADMIN_USERNAME}</strong>" in editor.get(site.url + "/admin/").text
     assert reader.get(site.url + "/healthz").status == 200
 
 
