@@ -60,10 +60,12 @@ def test_first_request_after_a_postgresql_restart_succeeds(postgres, database, a
     assert site.process.poll() is None
 
 
-def test_database_down_answers_503_with_the_site_page_and_recovers(postgres, database, app_server):
-    site = app_server(database_url=postgres.url(database), cache_url="locmemcache://ops")
+def test_database_down_answers_503_with_the_site_page_and_recovers(
+    postgres, database, redis_server, app_server
+):
+    site = app_server(database_url=postgres.url(database), cache_url=redis_server.url)
     reader, editor = Client(), Client()
-    assert reader.get(site.url + ARTICLE_PATH).status == 200
+    assert reader.get(site.url + ARTICLE_PATH).header("x-page-cache") == "miss"
     editor.log_in(site.url, ADMIN_USERNAME, ADMIN_PASSWORD)
     health = reader.get(site.url + "/healthz")
     assert health.status == 200, health.text
@@ -71,6 +73,12 @@ def test_database_down_answers_503_with_the_site_page_and_recovers(postgres, dat
 
     postgres.stop()
     try:
+        # A page in the page cache is still served from Redis.
+        cached = reader.get(site.url + ARTICLE_PATH)
+        assert cached.status == 200
+        assert cached.header("x-page-cache") == "hit"
+        assert headline(cached.text) == HEADLINE
+
         # Pages not in the page cache (the archive has not been asked for yet) need the
         # database; so does everything an editor does.
         for client, path in (
