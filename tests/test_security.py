@@ -357,3 +357,13 @@ def assert_secure_headers_without_hsts(response):
     }
     assert {name: response.get(name) for name in expected} == expected
     assert policy(response) == CSP
+
+
+def test_a_form_without_its_csrf_token_gets_the_sites_403_page(db):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/admin/login/", {"username": "editor", "password": "x"})
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "<h1>Form expired</h1>" in html
+    assert "<style" not in html and "CSRF" not in html
+    assert_secure_headers_without_hsts(response)
