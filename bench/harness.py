@@ -160,6 +160,7 @@ def main():
         help="Ports used: base+1 to base+4 on 127.0.0.1 (default 18700, env BENCH_PORT_BASE).",
     )
     args = parser.parse_args()
+    started = time.monotonic()
     # SIGTERM (e.g. from a CI timeout) stops the run like Ctrl-C: every server is stopped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
@@ -370,6 +371,7 @@ def main():
         app_headers=app_headers,
         cache_status=cache_status,
         ingest=ingest,
+        minutes=(time.monotonic() - started) / 60,
     )
     measure.write(report)
     if failed:

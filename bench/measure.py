@@ -222,7 +222,8 @@ def run_ingest(files, database_url):
     if done.returncode != 0:
         raise RuntimeError(f"ingest benchmark failed ({done.returncode}):\n{done.stdout[-4000:]}")
     last = [line for line in done.stdout.splitlines() if line.strip()][-1]
-    return {"command": shlex.join(command[1:]), **json.loads(last)}
+    shown = ["bench/ingest_scale.py", *command[2:]]
+    return {"command": shlex.join(shown), **json.loads(last)}
 
 
 def fmt_rate(value):
@@ -245,10 +246,12 @@ def report(
     app_headers,
     cache_status,
     ingest,
+    minutes,
 ):
     summary = summarise(samples)
+    started = datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=minutes)
     return {
-        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": started.strftime("%Y-%m-%d %H:%M UTC"),
         "command": command,
         "machine": machine(),
         "load_before": load_before,
@@ -273,6 +276,7 @@ def report(
         "samples": samples,
         "checks": check(summary, queries),
         "ingest": ingest,
+        "minutes": round(minutes, 1),
     }
 
 
@@ -287,13 +291,13 @@ def markdown(report):
         "Written by `bench/run` (issue 5): rerun it to replace this page. How it measures is at",
         "the end of the page.",
         "",
-        f"- Date: {report['date']}",
+        f"- Date: {report['date']} (start of the run)",
         f"- Machine: {report['machine']['nproc']} CPUs ({report['machine']['cpu']}), "
         f"{report['machine']['ram_gib']} GiB RAM, Linux {report['machine']['kernel']}; "
         f"load average {report['load_before'][0]} when the load started, "
         f"{report['load_after'][0]} when it ended",
         "- Versions: " + ", ".join(f"{k} {v}" for k, v in report["versions"].items()),
-        f"- Command: `{report['command']}`",
+        f"- Command: `{report['command']}` ({report['minutes']:.0f} minutes in all)",
         f"- Load: `wrk -t{params['threads']} -c{params['connections']} "
         f"-d{params['duration']}s --latency` per target and round, {params['rounds']} rounds "
         f"after a {params['warmup']} s warm-up of every target, interleaved; medians of the rounds",
@@ -334,7 +338,7 @@ def markdown(report):
         lines.append(f"Not measured: {ingest['skipped']}.")
     else:
         lines += [
-            f"`python {ingest['command']}`",
+            f"`.venv/bin/python {ingest['command']}`",
             "",
             "| files | first import (articles/s) | re-import (articles/s) | speed-up "
             "| peak RSS (MB) |",
