@@ -1,4 +1,5 @@
-"""Security pieces the settings use: the SECRET_KEY rule and the Permissions-Policy header.
+"""Security pieces the settings use: the SECRET_KEY rule, the Permissions-Policy header and
+the early Host check.
 
 Imported by newsroom/settings.py, so it imports nothing that needs settings.
 """
@@ -51,3 +52,19 @@ class PermissionsPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         return response
+
+
+class HostValidationMiddleware:
+    """Refuses an unknown Host header (400) before anything answers.
+
+    Django checks the Host against ALLOWED_HOSTS only when something asks for it
+    (CommonMiddleware does), but WhiteNoise and the page cache answer before that: without
+    this, a cached page would go out for any Host.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.get_host()  # raises DisallowedHost, which Django answers with 400.html
+        return self.get_response(request)

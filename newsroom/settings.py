@@ -1,7 +1,8 @@
 """Newsroom settings, read from the environment (and an optional `.env` file) by django-environ.
 
-Every variable is documented in `.env.example`. Defaults are safe: DEBUG is off, the database
-is a SQLite file under `var/`, and a missing SECRET_KEY is refused unless DEBUG is on.
+Every variable is documented in `.env.example`. Defaults are safe: DEBUG is off, HTTPS-only
+behaviour is on, the database is a SQLite file under `var/`, and a missing or weak SECRET_KEY
+is refused unless DEBUG is on.
 """
 
 import os
@@ -105,6 +106,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "articles.security.PermissionsPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # An unknown Host gets 400 before WhiteNoise or the page cache can answer.
+    "articles.security.HostValidationMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Serves anonymous readers' pages from the cache before sessions, CSRF or auth run.
     "articles.page_cache.PageCacheMiddleware",

@@ -311,6 +311,15 @@ def test_an_unknown_host_gets_400_and_never_a_page(client, db, path):
     assert "evil.example" not in html
 
 
+@override_settings(PAGE_CACHE_ENABLED=True)
+def test_an_unknown_host_gets_400_even_for_a_cached_page(client, db):
+    assert client.get("/").status_code == 200
+    assert client.get("/")["X-Page-Cache"] == "hit"
+    response = client.get("/", HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert "<h1>Bad request</h1>" in response.content.decode()
+
+
 # --- Error pages -----------------------------------------------------------------------------
 
 
