@@ -116,13 +116,15 @@ def reset_databases(database_url, database, cache_url):
     import psycopg2
     import redis
 
-    step(f"PostgreSQL database {database}: drop and create")
+    step(f"PostgreSQL databases {database} (created again) and {database}_ingest: drop")
     admin_url = database_url.rsplit("/", 1)[0] + "/postgres"
     connection = psycopg2.connect(admin_url)
     connection.autocommit = True
     with connection.cursor() as cursor:
         cursor.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         cursor.execute(f'CREATE DATABASE "{database}"')
+        # The ingest benchmark's: bench/ingest_scale.py creates and migrates it again.
+        cursor.execute(f'DROP DATABASE IF EXISTS "{database}_ingest" WITH (FORCE)')
     connection.close()
     step(f"Redis {cache_url}: flush")
     redis.Redis.from_url(cache_url).flushdb()

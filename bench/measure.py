@@ -297,7 +297,7 @@ def markdown(report):
         f"load average {report['load_before'][0]} when the load started, "
         f"{report['load_after'][0]} when it ended",
         "- Versions: " + ", ".join(f"{k} {v}" for k, v in report["versions"].items()),
-        f"- Command: `{report['command']}` ({report['minutes']:.0f} minutes in all)",
+        f"- Command: `{report['command']}` ({report['minutes']:.1f} minutes in all)",
         f"- Load: `wrk -t{params['threads']} -c{params['connections']} "
         f"-d{params['duration']}s --latency` per target and round, {params['rounds']} rounds "
         f"after a {params['warmup']} s warm-up of every target, interleaved; medians of the rounds",
