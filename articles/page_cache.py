@@ -29,7 +29,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
@@ -43,6 +43,9 @@ RETRY_AFTER_ERROR = 5.0
 # Stored pages expire after this long (seconds) whatever happens: old generations' pages and
 # pages nobody asks for again free their memory.
 PAGE_TIMEOUT = 24 * 60 * 60
+# With a read replica: how long after a change pages may still be rendered from a replica that
+# has not caught up (seconds); see new_generation().
+REPLICA_SETTLE = 5
 # How long one request may take to start a due generation before another one tries (seconds).
 RENEWAL_LOCK = 5
 # Headers a stored page keeps (the rest are the outer middlewares' and are added again).
@@ -159,8 +162,12 @@ def next_change_after(now) -> float | None:
     return min(moments).timestamp() if moments else None
 
 
-def new_generation() -> State:
-    """Start a new generation: every page stored so far is outdated from now on."""
+def new_generation(*, settle: bool = False) -> State:
+    """Start a new generation: every page stored so far is outdated from now on.
+
+    settle: a change was just committed. With a read replica, pages are rendered from a copy
+    that may lag behind the primary by a moment; so one more generation starts REPLICA_SETTLE
+    seconds later, and a page rendered from the lagging copy meanwhile is not kept."""
     try:
         generation = cache.incr(GENERATION_KEY)
     except ValueError:
@@ -174,7 +181,11 @@ def new_generation() -> State:
     modified = int(time.time())
     if previous is not None:
         modified = max(modified, previous.modified + 1)
-    state = State(generation, modified, next_change_after(timezone.now()))
+    next_change = next_change_after(timezone.now())
+    if settle and "replica" in settings.DATABASES:
+        settled = time.time() + REPLICA_SETTLE
+        next_change = settled if next_change is None else min(next_change, settled)
+    state = State(generation, modified, next_change)
     cache.set(STATE_KEY, state, timeout=None)
     return state
 
@@ -188,7 +199,7 @@ def invalidate() -> None:
 
 def _invalidate_now():
     try:
-        new_generation()
+        new_generation(settle=True)
     except Exception as error:
         _cache_failed(error)
 
@@ -218,8 +229,10 @@ def current_state(stored: State | None) -> State:
 
 
 def page_key(request) -> str:
-    path = request.get_full_path().encode()
-    return f"pages:{RELEASE}:page:{hashlib.sha256(path).hexdigest()}"
+    """One page per address: scheme, host (validated: an unknown Host is refused before this
+    middleware) and path with query string. Canonical links and feed addresses name the host."""
+    address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}".encode()
+    return f"pages:{RELEASE}:page:{hashlib.sha256(address).hexdigest()}"
 
 
 def etag_for(state: State, key: str) -> str:
@@ -287,6 +300,10 @@ class PageCacheMiddleware:
         try:
             stored = cache.get_many([STATE_KEY, key])
             state = current_state(stored.get(STATE_KEY))
+        except DatabaseError:
+            # Starting a generation reads the database: it is down, and the view will say so
+            # (articles.unavailable), not the cache.
+            return self.get_response(request)
         except Exception as error:
             _cache_failed(error)
             return self.get_response(request)

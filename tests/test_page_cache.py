@@ -488,3 +488,25 @@ def test_a_new_release_does_not_serve_the_old_releases_pages():
     assert page_cache.release() == page_cache.RELEASE
     assert page_cache.STATE_KEY.startswith(f"pages:{page_cache.RELEASE}:")
     assert len(page_cache.RELEASE) == 12
+
+
+def test_each_host_has_its_own_pages(pages, client, article, settings):
+    settings.ALLOWED_HOSTS = ["testserver", "www.newsroom.example"]
+    url = article.get_absolute_url()
+    warm(client, url)
+    other = client.get(url, headers={"host": "www.newsroom.example"})
+    assert other["X-Page-Cache"] == "miss"
+    assert b'<link rel="canonical" href="http://www.newsroom.example/' in other.content
+    assert b'<link rel="canonical" href="http://testserver/' in get(client, url).content
+
+
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+def test_with_a_replica_a_change_is_settled_by_one_more_generation(pages, settings, db):
+    first = page_cache.new_generation(settle=True)
+    assert first.next_change is None  # no replica, nothing scheduled
+    settings.DATABASES = {**settings.DATABASES, "replica": settings.DATABASES["default"]}
+    before = time.time()
+    settled = page_cache.new_generation(settle=True)
+    assert before + page_cache.REPLICA_SETTLE <= settled.next_change <= time.time() + 5
+    # The generation that settles it sets no further one.
+    assert page_cache.new_generation().next_change is None
