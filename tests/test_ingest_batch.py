@@ -439,3 +439,22 @@ def test_a_rerun_in_another_format_reads_the_file_in_that_format():
         ("failed", "html"),
         ("unchanged", "capture"),
     ]
+
+
+@pytest.mark.django_db
+def test_bytes_imported_before_a_withdrawal_are_stale_not_unchanged():
+    """A withdrawal raises the article's version and keeps its content (and checksum): the
+    earlier version's bytes, sent again, are stale for the writer, so never skipped."""
+    wire = Path(__file__).resolve().parent / "data" / "wire"
+    v2, canceled = wire / "ninjs-2-v2.json", wire / "ninjs-2-canceled.json"
+    url = ingest(v2, "--publish")[0].removeprefix("created ").strip()
+    assert ingest(canceled)[0] == f"withdrawn {url}\n"
+
+    assert ingest(v2)[0] == f"skipped (stale) {url}\n"
+    assert ingest(canceled)[0] == f"unchanged {url}\n"
+    assert list(IngestRecord.objects.order_by("pk").values_list("outcome", flat=True)) == [
+        "created",
+        "withdrawn",
+        "stale",
+        "unchanged",
+    ]

@@ -165,9 +165,9 @@ class _FastPath:
         self.parse = parse
         self.options = options
         self.user = options["user"]
-        self.operator = (options["operator"] or (self.user.get_username() if self.user else ""))[
-            :150
-        ]
+        # As the writer records it.
+        operator = options["operator"] or (self.user.get_username() if self.user else "")
+        self.operator = operator[:150]
 
     def find_earlier(self, chunk: list[_File]) -> None:
         """Step 1 (one query): earlier successful imports of each file's exact bytes."""
