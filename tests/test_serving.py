@@ -256,6 +256,11 @@ def test_hashed_static_files_are_cached_for_ten_years(collected, client, db):
         assert response["Cache-Control"] == "max-age=315360000, public, immutable"
         assert response["Content-Encoding"] == "gzip"
         assert response["Vary"] == "Accept-Encoding"
+        # WhiteNoise answers inside the header middlewares: static files carry them too.
+        assert response["X-Content-Type-Options"] == "nosniff"
+        page_policy = client.get("/")["Content-Security-Policy"]
+        assert response["Content-Security-Policy"] == page_policy
+        assert response["X-Frame-Options"] == "DENY"
 
         unhashed = Client().get("/static/css/site.css")
         assert unhashed.status_code == 200
