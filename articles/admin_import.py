@@ -154,7 +154,12 @@ class ImportArticleView(View):
             filename=filename,
             format_label=LABELS.get(result.format, result.format),
             format_detected=fmt == "auto",
-            will_publish=publish and not (current and current.status == Article.Status.PUBLISHED),
+            # The dry run's article is as the import leaves it: published by it, or not (a
+            # story the agency withholds or canceled is not, whatever was asked).
+            will_publish=publish
+            and result.article is not None
+            and result.article.status == Article.Status.PUBLISHED
+            and not (current and current.status == Article.Status.PUBLISHED),
         )
 
     def save(self, request):
@@ -186,17 +191,23 @@ class ImportArticleView(View):
         else:
             # Readers get a 404 for a draft: editors see it in the preview.
             site_link = ("preview it", reverse("articles:article_preview", args=[article.slug]))
+        label = IngestRecord.Outcome(result.outcome).label.capitalize()
+        if result.outcome == IngestRecord.Outcome.SKIPPED:
+            label = "Kept unpublished"  # a draft the agency canceled (the reason follows)
         messages.success(
             request,
             format_html(
                 '{} “{}”: <a href="{}">edit it in the admin</a> or <a href="{}">{}</a>.',
-                IngestRecord.Outcome(result.outcome).label.capitalize(),
+                label,
                 article.headline,
                 change_url,
                 site_link[1],
                 site_link[0],
             ),
         )
+        if result.outcome == IngestRecord.Outcome.SKIPPED and result.message:
+            # A draft the agency canceled: it stays unpublished.
+            messages.warning(request, f"{cleaned['filename']}: {result.message}.")
         if result.duplicate is not None:
             messages.warning(
                 request,

@@ -97,8 +97,9 @@ def test_sanitiser_warnings_are_listed_and_reported_after_saving(editor_client):
 
 
 def test_versions_and_cancellation_are_previewed(editor_client):
-    save(editor_client, preview(editor_client, "ninjs-2-v1.json"))
+    save(editor_client, preview(editor_client, "ninjs-2-v1.json", publish="on"))
     save(editor_client, preview(editor_client, "ninjs-2-v2.json"))
+    assert Article.objects.get().is_published()
 
     stale = preview(editor_client, "ninjs-2-v1.json")
     assertContains(
@@ -122,6 +123,34 @@ def test_versions_and_cancellation_are_previewed(editor_client):
     )
     save(editor_client, canceled)
     assert Article.objects.get().status == Article.Status.WITHDRAWN
+
+
+def test_a_cancellation_of_a_draft_is_previewed_as_keeping_it_unpublished(editor_client):
+    """Readers never saw a draft: nothing to withdraw (see tests/test_wire_cancel_draft.py)."""
+    save(editor_client, preview(editor_client, "ninjs-2-v1.json"))
+
+    canceled = preview(editor_client, "ninjs-2-canceled.json", publish="on")
+
+    assertContains(
+        canceled,
+        row(
+            "Saving will",
+            "mark the draft “Kerry-Lavrov Rapport Smoothed Path to Syria Deal” canceled by the "
+            "agency: it stays unpublished (readers never saw it, and get “not found”)",
+        ),
+        html=True,
+    )
+    saved = save(editor_client, canceled)
+    article = Article.objects.get()
+    assert (article.status, article.wire_metadata["pubstatus"]) == ("draft", "canceled")
+    messages = [str(m) for m in editor_client.get(saved["Location"]).context["messages"]]
+    assert messages == [
+        "Kept unpublished “Kerry-Lavrov Rapport Smoothed Path to Syria Deal”: "
+        f'<a href="/admin/articles/article/{article.pk}/change/">edit it in the admin</a> or '
+        f'<a href="/articles/{SLUG}/preview/">preview it</a>.',
+        "ninjs-2-canceled.json: canceled by the agency (status canceled) before it was "
+        "published here: kept as an unpublished draft, marked canceled for the editors.",
+    ]
 
 
 def test_a_possible_duplicate_is_flagged_in_the_preview_and_after_saving(editor_client):

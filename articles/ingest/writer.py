@@ -22,7 +22,9 @@ Wire formats (ninjs, NewsML-G2, saved web pages: see articles.ingest.formats) ca
 a higher one updates the article (slug and address unchanged, the previous version kept in
 the revision history), the same one is "unchanged", a lower one "skipped (stale)". Versions
 compare as numbers. A canceled (or withdrawn) story withdraws the article, which then answers
-410 Gone; it is never deleted. A new article whose headline and agency match an existing
+410 Gone; it is never deleted. A story canceled while it is still a draft here was never
+public: it stays a draft (a 404, its headline never shown), marked canceled for the editors,
+and no import publishes it (outcome "skipped", with the reason). A new article whose headline and agency match an existing
 article with another identifier (the same story in two formats) is created, flagged as a
 possible duplicate of it, and reported, never merged.
 """
@@ -98,6 +100,8 @@ class IngestResult:
         else:
             where = f"{self.record.external_id}: {self.message}" if self.record else self.message
         line = f"{words} {where}"
+        if self.article is not None and self.outcome == Outcome.SKIPPED and self.message:
+            line += f": {self.message}"
         if self.sanitiser_warnings and self.outcome in (Outcome.CREATED, Outcome.UPDATED):
             n = self.sanitiser_warnings
             line += f"; imported with {n} sanitiser warning{'' if n == 1 else 's'}"
@@ -363,13 +367,21 @@ def _upsert(record: ArticleRecord, *, publish: bool):
     if canceled:
         if article.status == Article.Status.WITHDRAWN:
             return Outcome.UNCHANGED, article, "already withdrawn"
+        if article.status == Article.Status.DRAFT:
+            if canceled_by_agency(article):
+                return Outcome.UNCHANGED, article, "already canceled by the agency"
+            _mark_canceled(article, record)
+            return Outcome.SKIPPED, article, CANCELED_DRAFT.format(record.pubstatus)
         _withdraw(article, record)
         return Outcome.WITHDRAWN, article, f"withdrawn: the agency's status is {record.pubstatus}"
     if article.source_checksum == checksum:
         # --publish publishes drafts only: a withdrawn article stays withdrawn (that was a
-        # chief editor's decision, which an import must not undo).
+        # chief editor's decision, which an import must not undo), and so does a draft the
+        # agency canceled.
         if not publish or article.status != Article.Status.DRAFT:
             return Outcome.UNCHANGED, article, ""
+        if canceled_by_agency(article):
+            return Outcome.UNCHANGED, article, NOT_PUBLISHED_CANCELED
         # The content is the one imported last: publish it, and touch nothing else (an editor
         # may have changed the text since).
         was_edited = edited_since_import(article)
@@ -392,6 +404,21 @@ def _upsert(record: ArticleRecord, *, publish: bool):
 
 CANCELED = {"canceled", "cancelled", "withdrawn"}
 
+# A cancellation of a draft: readers never saw the story, so there is nothing to withdraw
+# (a withdrawn article answers 410 with its headline, which would show them one they never
+# saw). The draft stays a draft, marked canceled for the editors.
+CANCELED_DRAFT = (
+    "canceled by the agency (status {}) before it was published here: kept as an "
+    "unpublished draft, marked canceled for the editors"
+)
+NOT_PUBLISHED_CANCELED = "not published: the agency canceled this story"
+
+
+def canceled_by_agency(article) -> bool:
+    """The agency canceled this story while it was a draft here (see _mark_canceled); a later
+    version with another status from the agency lifts it."""
+    return (article.wire_metadata or {}).get("pubstatus") in CANCELED
+
 
 def _possible_duplicate(article, record):
     """The oldest article of the same agency with the same headline but another key."""
@@ -412,6 +439,21 @@ def _withdraw(article, record):
     article.status = Article.Status.WITHDRAWN
     # The status needs a publication time; an article never published gets the withdrawal's.
     article.published_at = article.published_at or timezone.now().replace(microsecond=0)
+    if record.version is not None:
+        article.external_version = max(record.version, article.external_version or 0)
+    if not was_edited:
+        article.imported_version = article.version + 1
+    article.full_clean(exclude=["slug"])
+    article.save()
+
+
+def _mark_canceled(article, record):
+    """A draft the agency canceled: it stays a draft (its address stays a 404, its headline
+    unseen), its wire metadata keep the agency's status, which no import publishes (see
+    canceled_by_agency) and the admin shows; older versions become stale. Saved, so the
+    cancellation is a revision in the article's history."""
+    was_edited = edited_since_import(article)
+    article.wire_metadata = {**(article.wire_metadata or {}), "pubstatus": record.pubstatus}
     if record.version is not None:
         article.external_version = max(record.version, article.external_version or 0)
     if not was_edited:
@@ -450,8 +492,8 @@ def _apply(article, record: ArticleRecord, *, checksum: str, publish: bool):
         article.published_at = max(
             t for t in (_moment(record.published_at), _moment(record.embargoed)) if t
         )
-    # A story the agency withholds is not published, whatever was asked.
-    if publish and record.pubstatus != "withheld":
+    # A story the agency withholds (or canceled before) is not published, whatever was asked.
+    if publish and record.pubstatus != "withheld" and not canceled_by_agency(article):
         _publish(article)
     # The version this save gives the article: a new one starts at its default, save()
     # adds one to an existing one's.
