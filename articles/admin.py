@@ -2,10 +2,12 @@ from django import forms
 from django.contrib import admin
 from django.db import models
 from django.urls import path
+from django.utils.html import format_html, format_html_join
 
 from . import admin_import
 from .admin_editing import CaptionEditingMixin, EditingAdminMixin
 from .admin_history import HistoryAdminMixin, RevisionHistoryAdmin
+from .admin_wire import WireAdminMixin
 from .admin_workflow import WorkflowAdminMixin
 from .models import Agency, Alert, Article, Author, Caption, IngestRecord
 
@@ -43,7 +45,9 @@ class CaptionInline(CaptionEditingMixin, admin.StackedInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(EditingAdminMixin, WorkflowAdminMixin, HistoryAdminMixin, admin.ModelAdmin):
+class ArticleAdmin(
+    WireAdminMixin, EditingAdminMixin, WorkflowAdminMixin, HistoryAdminMixin, admin.ModelAdmin
+):
     """Composed of one mixin per concern; each calls super() in what it overrides."""
 
     list_display = ["headline", "status", "published_at", "agency", "language", "updated_at"]
@@ -118,15 +122,27 @@ class AlertAdmin(RevisionHistoryAdmin):
 class IngestRecordAdmin(admin.ModelAdmin):
     """The raw inputs as received: read only, never deleted."""
 
-    list_display = ["received_at", "filename", "outcome", "channel", "received_by", "article"]
-    list_filter = ["outcome", "channel"]
+    list_display = [
+        "received_at", "filename", "format", "outcome", "channel", "received_by", "article",
+    ]  # fmt: skip
+    list_filter = ["outcome", "format", "channel"]
     search_fields = ["filename", "sha256", "message"]
     date_hierarchy = "received_at"
     fields = [
-        "received_at", "received_by", "operator", "channel", "filename", "sha256",
-        "outcome", "message", "article", "raw_text",
+        "received_at", "received_by", "operator", "channel", "filename", "sha256", "format",
+        "outcome", "message", "warnings_list", "article", "raw_text",
     ]  # fmt: skip
     readonly_fields = fields
+
+    @admin.display(description="warnings")
+    def warnings_list(self, record):
+        """What the parser and sanitiser noticed, one item each; "None" when nothing."""
+        if not record.warnings:
+            return "None"
+        return format_html(
+            '<ul class="ingest-warnings">{}</ul>',
+            format_html_join("", "<li>{}</li>", ((str(w),) for w in record.warnings)),
+        )
 
     @admin.display(description="original text")
     def raw_text(self, record):

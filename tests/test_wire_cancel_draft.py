@@ -17,11 +17,14 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 from django.utils import timezone
 
 from articles.ingest.writer import ingest
 from articles.models import Article, IngestRecord
+from tests.test_article_page import parse
 from tests.test_drafts_never_leak import MACHINE_READABLE
+from tests.test_permissions import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -181,3 +184,27 @@ def test_the_command_prints_why_the_draft_was_kept():
 
     lines = stdout.getvalue().splitlines()
     assert lines[0] == f"skipped {URL}: {CANCELED_DRAFT}"
+
+
+@pytest.mark.parametrize("role", ["editor", "chief"])
+def test_editors_see_the_cancellation(django_user_model, role):
+    run("ninjs-2-v1.json")
+    run("ninjs-2-canceled.json")
+    article = Article.objects.get()
+    record = IngestRecord.objects.latest("id")
+    client = Client()
+    client.force_login(make_user(django_user_model, role))
+
+    page = parse(client.get(f"/admin/articles/article/{article.pk}/change/").content)
+
+    notice = page.one("section", cls="canceled-by-agency")
+    received = timezone.localtime(record.received_at).strftime("%-d %B %Y, %H:%M %Z")
+    assert notice.one("h2").text() == "Canceled by the agency"
+    assert notice.one("p").text() == (
+        "The agency canceled this story (status “canceled”): ninjs-2-canceled.json, received "
+        f"{received}. It was never published here, so readers never saw it: it stays an "
+        "unpublished draft, and no import publishes it. Do not publish it unless the agency "
+        "reinstates it."
+    )
+    listing = parse(client.get("/admin/articles/article/").content)
+    assert listing.one("td", cls="field-reader_state").text() == "Draft (canceled by the agency)"
