@@ -259,8 +259,9 @@ def test_rerun_costs_a_constant_number_of_queries(tmp_path, django_assert_num_qu
     ingest(tmp_path)
 
     # For the whole chunk: the earlier records of these bytes; then in one transaction (a
-    # savepoint inside the test's own) the articles, locked, and the INSERT of the records.
-    with django_assert_num_queries(5):
+    # savepoint inside the test's own) the articles, locked, the agency of the one agency
+    # name, and the INSERT of the records.
+    with django_assert_num_queries(6):
         assert ingest(tmp_path)[0].endswith(summary(unchanged=40))
 
 
@@ -458,3 +459,16 @@ def test_bytes_imported_before_a_withdrawal_are_stale_not_unchanged():
         "stale",
         "unchanged",
     ]
+
+
+@pytest.mark.django_db
+def test_an_agency_matching_by_case_with_a_lower_id_goes_through_the_writer(tree):
+    """The writer takes the first agency whose name matches whatever the case: once an older
+    agency is renamed "REUTERS", the same file belongs to that agency, not to its article's."""
+    older = Agency.objects.create(name="Xinhua", slug="xinhua")
+    ingest(tree / "a.txt")
+    older.name = "REUTERS"
+    older.save()
+
+    assert ingest(tree / "a.txt")[0] == "created /articles/story-one-2/\n"
+    assert Article.objects.get(slug="story-one-2").agency == older

@@ -16,10 +16,11 @@ record with a copy of the bytes. Per chunk, instead:
 
 1. one query finds the files whose exact bytes (SHA-256) were already imported successfully
    (created, updated or unchanged) into an article that still exists;
-2. only those files are parsed, and one query (locking the rows) checks that the writer would
-   call each of them unchanged: same agency (by name) and natural key as that article, the
-   same content checksum as the article holds now, no agency description to fill in, and not
-   a draft about to be published by --publish;
+2. only those files are parsed, and one query (locking the rows), plus one per agency name,
+   checks that the writer would call each of them unchanged: that article has the agency the
+   writer would take for the file and the file's natural key, the same content checksum now,
+   no newer version, no agency description to fill in; the file is no cancellation, and not
+   a draft to publish with --publish;
 3. the files that pass get their "unchanged" ingest records in one INSERT, in that same
    transaction. The bytes are not stored a second time: the record's `raw` is empty and its
    message names the earlier record that keeps them (same `sha256`).
@@ -40,7 +41,7 @@ from itertools import islice
 from django.db import transaction
 from django.db.models import Min
 
-from articles.models import Article, IngestRecord
+from articles.models import Agency, Article, IngestRecord
 
 from .records import ArticleRecord, IngestError
 from .writer import CANCELED, IngestResult, _retrying, content_checksum, ingest, natural_key
@@ -209,9 +210,10 @@ class _FastPath:
         def check_and_record():
             with transaction.atomic():
                 articles = self._articles(candidates)
+                agencies = self._agencies(candidates)
                 unchanged = []
                 for file in candidates:
-                    match = self._unchanged(file, articles)
+                    match = self._unchanged(file, articles, agencies)
                     if match is None:
                         break
                     unchanged.append((file, *match))
@@ -233,9 +235,8 @@ class _FastPath:
         ids = {article_id for file in files for article_id in file.earlier}
         return {
             article.pk: article
-            for article in Article.objects.select_for_update(of=("self",))
+            for article in Article.objects.select_for_update()
             .filter(pk__in=ids)
-            .select_related("agency")
             .only(
                 "agency",
                 "slug",
@@ -244,13 +245,24 @@ class _FastPath:
                 "external_id",
                 "external_version",
                 "source_checksum",
-                "agency__name",
-                "agency__description",
             )
             .order_by("pk")
         }
 
-    def _unchanged(self, file: _File, articles) -> tuple[Article, int] | None:
+    @staticmethod
+    def _agencies(files: list[_File]) -> dict[str, Agency | None]:
+        """The agency the writer would take for each agency name (writer._agency: the first
+        whose name matches whatever the case): one query per name, a few per chunk."""
+        names = {file.record.agency.name for file in files if file.record.agency}
+        return {
+            name: Agency.objects.filter(name__iexact=name)
+            .order_by("pk")
+            .only("description")
+            .first()
+            for name in names
+        }
+
+    def _unchanged(self, file: _File, articles, agencies) -> tuple[Article, int] | None:
         """(article, earliest record of the bytes) if the writer would find this file's
         article and call the file unchanged, else None. Mirrors writer._upsert and _agency."""
         record = file.record
@@ -267,13 +279,10 @@ class _FastPath:
                 or article.source_checksum != checksum
             ):
                 continue
-            agency = article.agency
-            if record.agency is None:
-                if agency is not None:
-                    continue
-            elif agency is None or agency.name != record.agency.name:
+            agency = agencies[record.agency.name] if record.agency else None
+            if article.agency_id != (agency.pk if agency else None):
                 continue
-            elif record.agency.description and not agency.description:
+            if agency is not None and record.agency.description and not agency.description:
                 return None  # the writer would fill in the agency's description
             if self.options["publish"] and article.status == Article.Status.DRAFT:
                 return None  # the writer would publish it
