@@ -10,8 +10,9 @@ unchanged or held (an update of an article an editor changed since its last impo
 was applied; it waits in the admin as a pending update for an editor to apply or dismiss, and
 the command still succeeds). A file that cannot be imported gets one line on stderr naming
 the file and the reason; the other files are still imported (each in its own transaction) and
-the command exits non-zero. After a directory, a last line sums up:
-"summary: 10000 files: 9990 created, 0 updated, 0 unchanged, 0 held, 10 failed".
+the command exits non-zero. After a directory, a last line counts each outcome an import can
+have (IngestRecord.Outcome), e.g. "summary: 10000 files: 9990 created, 0 updated,
+0 unchanged, 0 held, 0 stale, 0 withdrawn, 0 skipped, 10 failed".
 
 A progress bar (on stderr) shows when stderr is a terminal, or with --progress.
 
