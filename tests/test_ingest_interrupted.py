@@ -6,13 +6,15 @@ Real processes on a real database: the command runs in a subprocess on the test 
 database (PostgreSQL: pytest-django's test database, in a transactional test; SQLite: a
 freshly migrated database file, as pytest-django's SQLite test database lives in memory).
 
-Two ways to kill it, each with SIGKILL, SIGINT (Ctrl-C) and SIGTERM:
+Three ways to kill it, each with SIGKILL, SIGINT (Ctrl-C) and SIGTERM:
 
 * in the middle of a file's transaction, for certain: the subprocess is the command with a
   pre_save hook on IngestRecord (the last write of a file's transaction, after the article,
   its captions and its revision) that stops the process at the Nth file until the signal
   comes;
-* at whatever moment it has reached once some files are in: the plain command.
+* at whatever moment it has reached once some files are in: the plain command;
+* a re-run, inside the fast path's transaction of a chunk (articles locked, the INSERT of the
+  chunk's "unchanged" records under way): nothing of the chunk is recorded.
 """
 
 import os
@@ -52,6 +54,28 @@ def pause(sender, **kwargs):
 
 pre_save.connect(pause, sender=IngestRecord)
 execute_from_command_line(["manage.py", *sys.argv[3:]])
+"""
+
+
+# The command, stopped at its first INSERT of several ingest records at once: the fast path's
+# one INSERT of a chunk's "unchanged" records, inside the transaction that locked the articles.
+PAUSED_AT_INSERT = """
+import sys, time
+import django
+django.setup()
+from django.core.management import execute_from_command_line
+from django.db import connection
+
+marker = sys.argv[1]
+
+def pause(execute, sql, params, many, context):
+    if sql.startswith('INSERT INTO "articles_ingestrecord"') and "), (" in sql:  # many rows
+        open(marker, "w").close()
+        time.sleep(120)
+    return execute(sql, params, many, context)
+
+with connection.execute_wrapper(pause):
+    execute_from_command_line(["manage.py", *sys.argv[2:]])
 """
 
 
@@ -254,3 +278,32 @@ def test_killed_once_some_files_are_in(database, archive, signum):
     assert done == [slug(n) for n in range(len(done))]  # in order, none missing
 
     assert_rerun_completes(database, directory, files, done=set(range(len(done))))
+
+
+@pytest.mark.parametrize("signum", SIGNALS, ids=lambda s: s.name)
+def test_a_rerun_killed_in_its_fast_path_writes_no_record_of_the_chunk(
+    database, archive, tmp_path, signum
+):
+    files = 12
+    directory = archive(files)
+    assert finish(database.run("ingest", directory))[0] == 0
+    marker = tmp_path / "paused"
+    process = database.run(marker, "ingest", directory, script=PAUSED_AT_INSERT)
+    for _ in range(1200):
+        if marker.exists() or process.poll() is not None:
+            break
+        time.sleep(0.05)
+    assert marker.exists(), finish(process)
+
+    process.send_signal(signum)
+    code, out, _err = finish(process)
+
+    assert code == expected_exit(signum)
+    if signum != signal.SIGKILL:
+        assert out == (
+            "summary: 0 files: 0 created, 0 updated, 0 unchanged, 0 held, 0 stale, 0 withdrawn, "
+            "0 skipped, 0 failed\n"
+        )
+    assert database.assert_whole_files() == [slug(n) for n in range(files)]  # no record added
+
+    assert_rerun_completes(database, directory, files, done=set(range(files)))
