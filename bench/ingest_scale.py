@@ -347,6 +347,8 @@ def run(files: int, database_url: str, directory: Path, *, reset: bool = False) 
         log = directory / f"{name}.log"
         result = manage(database_url, "ingest", "--no-progress", str(captures), output=log)
         result["summary"] = summary(log)
+        if not result["summary"]:  # the command did not get through (exit 1 is the broken files)
+            sys.exit(f"{name} failed (exit {result['exit']}):\n{log.read_text()[-4000:]}")
         result["per_s"] = round(files / result["seconds"], 1)
         runs[name] = result
         print(
