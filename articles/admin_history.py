@@ -39,7 +39,7 @@ from .ingest.writer import (
     record_from_json,
     unique_slug,
 )
-from .models import Article, PendingUpdate
+from .models import Article, PendingUpdate, identifier_key
 from .revisions import (
     author_ids_at,
     caption_changes,
@@ -332,7 +332,7 @@ class HistoryAdminMixin(RevisionHistoryAdmin):
         article.needs_review = False
         if article.external_id:
             taken = Article.objects.filter(
-                agency_id=article.agency_id, external_id=article.external_id
+                agency_id=article.agency_id, external_key=identifier_key(article.external_id)
             )
             if taken.exists():
                 raise ValidationError(

@@ -1,6 +1,7 @@
 """The newsroom's content: agencies, authors, articles with their captions, breaking-news alerts,
 and the record of every raw input that ingest received."""
 
+import hashlib
 import re
 
 from django.conf import settings
@@ -128,7 +129,21 @@ class Author(models.Model):
         return reverse("articles:author_detail", kwargs={"slug": self.slug})
 
 
+def identifier_key(identifier: str) -> str:
+    """SHA-256 (hex) of a source's identifier, "" for none: what the natural key's unique
+    constraint compares, so that an identifier of any length (a long canonical URL or uri)
+    fits, where an index on the identifier itself would have a size limit."""
+    return hashlib.sha256(identifier.encode()).hexdigest() if identifier else ""
+
+
 class ArticleQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        """As save() does, each article's external_key is derived from its identifier."""
+        objs = list(objs)
+        for article in objs:
+            article.external_key = identifier_key(article.external_id)
+        return super().bulk_create(objs, *args, **kwargs)
+
     def published(self):
         """The one publishing rule: published, and the publication time has come."""
         return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
@@ -192,11 +207,20 @@ class Article(models.Model):
     source_url = models.URLField(
         _("source URL"), max_length=500, blank=True, help_text=_("Where the agency published it.")
     )
-    external_id = models.CharField(
+    external_id = models.TextField(
         _("source identifier"),
-        max_length=255,
         blank=True,
         help_text=_("The source's identifier; a re-import with the same one updates this article."),
+    )
+    external_key = models.CharField(
+        _("source identifier key"),
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "SHA-256 of the source identifier, derived when the article is saved: the natural "
+            "key compares it, so identifiers of any length fit."
+        ),
     )
     external_version = models.PositiveBigIntegerField(
         _("source version"),
@@ -287,14 +311,15 @@ class Article(models.Model):
         ]
         indexes = [models.Index(fields=["status", "-published_at"], name="article_status_pub_idx")]
         constraints = [
+            # The natural key (agency, external_id), compared through external_key.
             models.UniqueConstraint(
-                fields=["agency", "external_id"],
-                condition=Q(agency__isnull=False) & ~Q(external_id=""),
+                fields=["agency", "external_key"],
+                condition=Q(agency__isnull=False) & ~Q(external_key=""),
                 name="article_unique_agency_external_id",
             ),
             models.UniqueConstraint(
-                fields=["external_id"],
-                condition=Q(agency__isnull=True) & ~Q(external_id=""),
+                fields=["external_key"],
+                condition=Q(agency__isnull=True) & ~Q(external_key=""),
                 name="article_unique_external_id_without_agency",
             ),
             models.CheckConstraint(
@@ -315,6 +340,9 @@ class Article(models.Model):
             self.version += 1
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
+        self.external_key = identifier_key(self.external_id)
+        if kwargs.get("update_fields") is not None and "external_id" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "external_key"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -328,6 +356,8 @@ class Article(models.Model):
         self.standfirst = normalize_text(self.standfirst).rstrip("\n")
         if self.status == self.Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now().replace(microsecond=0)
+        # Derived here too (save() derives it), so full_clean checks the natural key.
+        self.external_key = identifier_key(self.external_id)
 
     def is_published(self):
         """Mirrors ArticleQuerySet.published() for one article in hand."""

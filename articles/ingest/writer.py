@@ -3,7 +3,9 @@
 `ingest(data, ...)` parses raw bytes and upserts the article on its natural key in one
 transaction, and keeps the raw input as an IngestRecord whatever the outcome.
 
-Natural key: (agency, external_id). Formats that carry an identifier use it; a capture has
+Natural key: (agency, external_id), compared through the identifier's SHA-256
+(Article.external_key), so an identifier of any length fits. Formats that carry an
+identifier use it; a capture has
 none, so its key is the slug of its headline as first imported ("kerry-lavrov-rapport-...");
 a headline without letters or digits has no slug, and the import fails rather than match the
 articles that have no identifier.
@@ -42,7 +44,15 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from articles.markup import escape_markdown
-from articles.models import Agency, Article, Author, Caption, IngestRecord, PendingUpdate
+from articles.models import (
+    Agency,
+    Article,
+    Author,
+    Caption,
+    IngestRecord,
+    PendingUpdate,
+    identifier_key,
+)
 from articles.revisions import revision
 
 from .formats import detect
@@ -332,7 +342,11 @@ def _upsert(record: ArticleRecord, *, publish: bool):
     agency = _agency(record)
     key = natural_key(record)
     checksum = content_checksum(record)
-    article = Article.objects.select_for_update().filter(agency=agency, external_id=key).first()
+    article = (
+        Article.objects.select_for_update()
+        .filter(agency=agency, external_key=identifier_key(key))
+        .first()
+    )
     canceled = record.pubstatus in CANCELED
     if article is None:
         if canceled:
