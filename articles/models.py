@@ -586,7 +586,8 @@ class IngestRecord(models.Model):
         STALE = "stale", _("skipped (stale)")
         # The agency canceled (or withdrew) the story: the article was withdrawn, not deleted.
         WITHDRAWN = "withdrawn", _("withdrawn")
-        # Nothing to do: e.g. a cancellation of a story never imported.
+        # Nothing for readers: e.g. a cancellation of a story never imported, or of one that
+        # is still a draft here (kept unpublished, marked canceled: see ingest.writer).
         SKIPPED = "skipped", _("skipped")
         FAILED = "failed", _("failed")
 
