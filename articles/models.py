@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .markup import render_body
+from .uploads import validate_image
 
 # BCP 47 language tag, the common shapes: "en", "ko", "pt-BR", "zh-Hant", "es-419".
 bcp47_validator = RegexValidator(
@@ -81,6 +82,7 @@ class Agency(models.Model):
     logo = models.ImageField(
         _("logo"),
         upload_to="agencies/",
+        validators=[validate_image],
         blank=True,
         help_text=_("Optional. Shown as decoration next to the agency's name."),
     )
@@ -399,7 +401,11 @@ class Caption(models.Model):
         help_text=_("Who took the photo: “Reuters/Jane Doe”."),
     )
     image = models.ImageField(
-        _("image"), upload_to="captions/%Y/%m/", blank=True, help_text=_("Optional photo file.")
+        _("image"),
+        upload_to="captions/%Y/%m/",
+        blank=True,
+        validators=[validate_image],
+        help_text=_("Optional photo file."),
     )
     image_url = models.URLField(
         _("image URL"),

@@ -238,6 +238,7 @@ NOT_DIFFED = {
     "imported_version",
     "source_checksum",
     "needs_review",
+    "external_key",  # the hash of external_id (shown as itself)
 }
 
 

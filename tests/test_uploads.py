@@ -130,6 +130,55 @@ def test_an_agency_logo_that_is_not_an_image_is_refused(editor_client, media_roo
     assert not Agency.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        (
+            "huge.png",
+            image_bytes(7000, 6000, mode="L"),
+            "This image has more than 40 megapixels (7000 x 6000): upload a smaller version.",
+        ),
+        (
+            "photo.bmp",
+            image_bytes(kind="BMP"),
+            "BMP images cannot be shown on every reader's device: "
+            "upload a JPEG, PNG, GIF or WebP photo.",
+        ),
+    ],
+    ids=["megapixels", "bmp"],
+)
+def test_the_admin_applies_the_image_limits(
+    editor_client, make_article, media_root, name, content, message
+):
+    article = make_article(captions=[{"text": "Rescuers in Antakya."}])
+    response = post_form(
+        editor_client,
+        f"/admin/articles/article/{article.pk}/change/",
+        "article_form",
+        **{"captions-0-image": SimpleUploadedFile(name, content, "image/png")},
+    )
+    assert response.status_code == 200
+    assert response.context["inline_admin_formsets"][0].formset.errors == [{"image": [message]}]
+    assert Caption.objects.get().image.name == ""
+    assert list(media_root.rglob("*.*")) == []
+
+
+def test_an_agency_logo_over_the_pixel_limit_is_refused(editor_client, media_root, db):
+    response = editor_client.post(
+        "/admin/articles/agency/add/",
+        {
+            "name": "Reuters",
+            "slug": "reuters",
+            "logo": SimpleUploadedFile("logo.png", image_bytes(7000, 6000, mode="L"), "image/png"),
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "logo": ["This image has more than 40 megapixels (7000 x 6000): upload a smaller version."]
+    }
+    assert not Agency.objects.exists()
+
+
 # --- The validator ---------------------------------------------------------------------------
 
 
