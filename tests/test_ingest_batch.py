@@ -7,6 +7,7 @@ an earlier failure, --publish of a draft, an agency description to fill in, an a
 two versions of one story in one directory) checks the outcome and the database.
 """
 
+import json
 import os
 from io import StringIO
 from pathlib import Path
@@ -472,3 +473,17 @@ def test_an_agency_matching_by_case_with_a_lower_id_goes_through_the_writer(tree
 
     assert ingest(tree / "a.txt")[0] == "created /articles/story-one-2/\n"
     assert Article.objects.get(slug="story-one-2").agency == older
+
+
+@pytest.mark.django_db
+def test_a_long_identifier_is_found_by_its_key(tmp_path):
+    """The writer looks articles up by the SHA-256 of the identifier (any length): so does
+    the fast path."""
+    story = json.loads((Path(__file__).parent / "data/wire/ninjs-2-v2.json").read_text())
+    story["uri"] = "https://example.com/wire/" + "long-identifier/" * 40
+    path = tmp_path / "long.json"
+    path.write_text(json.dumps(story))
+    url = ingest(path)[0].removeprefix("created ").strip()
+
+    assert ingest(path)[0] == f"unchanged {url}\n"
+    assert bytes(IngestRecord.objects.order_by("pk").last().raw) == b""  # the fast path's

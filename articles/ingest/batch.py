@@ -41,7 +41,7 @@ from itertools import islice
 from django.db import transaction
 from django.db.models import Min
 
-from articles.models import Agency, Article, IngestRecord
+from articles.models import Agency, Article, IngestRecord, identifier_key
 
 from .records import ArticleRecord, IngestError
 from .writer import CANCELED, IngestResult, _retrying, content_checksum, ingest, natural_key
@@ -242,7 +242,7 @@ class _FastPath:
                 "slug",
                 "headline",
                 "status",
-                "external_id",
+                "external_key",
                 "external_version",
                 "source_checksum",
             )
@@ -269,13 +269,14 @@ class _FastPath:
         if record.pubstatus in CANCELED:
             return None  # the writer withdraws, or says why not
         key = natural_key(record)
+        key_hash = identifier_key(key)  # what the writer looks the article up by
         checksum = content_checksum(record)
         for article_id, first in file.earlier.items():
             article = articles.get(article_id)
             if (
                 article is None
                 or not key
-                or article.external_id != key
+                or article.external_key != key_hash
                 or article.source_checksum != checksum
             ):
                 continue
