@@ -392,16 +392,22 @@ process it starts is stopped when it ends, on success, failure or Ctrl-C.
    as a static file (the reference), and `deploy/nginx/newsroom.conf`, the documented front
    with its micro-cache, in front of the page-cache gunicorn (`bench/nginx_conf.py` changes
    only its ports and paths, and serves it over plain HTTP instead of TLS).
-5. Loads each target with wrk for the warm-up, then in rounds. `-c32` keeps every one of the
-   five workers busy with requests queued behind each (a sync worker serves one connection at
-   a time and closes it: wrk reconnects for every request to gunicorn, as a browser behind
-   nginx would not, but as nginx does towards gunicorn), and is enough for nginx to saturate
-   a core; `-t2` is one wrk thread per core, so wrk itself is not the limit when nginx
-   answers in microseconds. wrk, the servers, PostgreSQL and Redis share the same two cores:
-   the figures are what this machine does in total, not what a server would do with the
-   cores to itself, which is why the issue's targets are ratios measured in one run.
+5. Loads each target with wrk for the warm-up, then in rounds. Why `-c32`: 32 connections
+   keep each of the five sync workers busy with several requests queued behind it, so no
+   worker idles between requests, and are plenty for nginx to saturate the cores, while the
+   queueing stays small enough for the latencies to mean something. A sync worker answers one
+   connection at a time and closes it, so wrk opens a new connection for every request to
+   gunicorn, as nginx does towards it; towards nginx the connections are kept alive, as
+   browsers do. Why `-t2`: one wrk thread per core, so wrk is not the limit when nginx answers
+   in microseconds. wrk, the servers, PostgreSQL and Redis share the same two cores: the
+   figures are what this machine does in total, which is why the issue's targets are ratios
+   between targets measured in the same run (here: the ratio of the medians).
 6. Runs `bench/ingest_scale.py --files 10000` (issue 5's ingest benchmark) when it exists,
-   on its own database (`newsroom_bench_ingest`), after the servers are stopped.
+   on its own database (`newsroom_bench_ingest`, dropped at the start), after the servers are
+   stopped.
+
+On a Debian with systemd, installing the `nginx` package also starts Debian's own nginx
+service on port 80; `bench/run` does not use it and leaves it as the package set it up.
 
 Targets:
 
