@@ -24,13 +24,15 @@ import hashlib
 import logging
 import time
 from dataclasses import dataclass
-from functools import wraps
+from functools import lru_cache, wraps
 from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import DisallowedHost
 from django.db import DatabaseError, transaction
 from django.http import HttpResponse, HttpResponseNotModified
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
@@ -48,8 +50,23 @@ PAGE_TIMEOUT = 24 * 60 * 60
 REPLICA_SETTLE = 5
 # How long one request may take to start a due generation before another one tries (seconds).
 RENEWAL_LOCK = 5
-# Headers a stored page keeps (the rest are the outer middlewares' and are added again).
-STORED_HEADERS = ("Content-Type", "Content-Language", "X-Robots-Tag", "Link")
+# Headers a stored page does not keep: cookies are never stored (and such a response is not
+# stored at all), the validators and caching headers are set afresh on every answer, and the
+# server adds the rest.
+NOT_STORED_HEADERS = frozenset(
+    name.lower()
+    for name in (
+        "Set-Cookie",
+        "Date",
+        "Server",
+        "Content-Length",
+        "ETag",
+        "Last-Modified",
+        "Cache-Control",
+        "X-Accel-Expires",
+        "X-Page-Cache",
+    )
+)
 
 
 def release() -> str:
@@ -121,6 +138,7 @@ def public_page(view):
             mark_public(response)
         return response
 
+    wrapper.public_page = True
     return wrapper
 
 
@@ -247,11 +265,19 @@ def looked_up(request) -> bool:
     return (
         request.method in ("GET", "HEAD")
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
-        and not request.path.startswith(ADMIN_PREFIX)
+        and is_public_address(request.path_info)
     )
 
 
-ADMIN_PREFIX = "/admin/"
+@lru_cache(maxsize=4096)
+def is_public_address(path: str) -> bool:
+    """Whether the address is one of a view marked public_page(): other addresses (the admin,
+    health checks, unknown ones) cost no cache round trip."""
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return False
+    return getattr(match.func, "public_page", False)
 
 
 def storable(response) -> bool:
@@ -296,7 +322,10 @@ class PageCacheMiddleware:
     def __call__(self, request):
         if not (enabled() and looked_up(request) and _cache_usable()):
             return self.get_response(request)
-        key = page_key(request)
+        try:
+            key = page_key(request)
+        except DisallowedHost:
+            return self.get_response(request)  # refused further in (400)
         try:
             stored = cache.get_many([STATE_KEY, key])
             state = current_state(stored.get(STATE_KEY))
@@ -329,7 +358,9 @@ class PageCacheMiddleware:
 
     def store(self, key, state, response):
         headers = tuple(
-            (name, response[name]) for name in STORED_HEADERS if response.has_header(name)
+            (name, value)
+            for name, value in response.items()
+            if name.lower() not in NOT_STORED_HEADERS
         )
         page = Page(state.generation, etag_for(state, key), response.content, headers)
         try:

@@ -101,16 +101,18 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a page in the cache goes out with the headers the whole stack gave it when it was
+    # rendered, without running the stack again (an unknown Host or a plain-HTTP request that
+    # must be redirected is never in the cache, and goes on to be refused or redirected).
+    "articles.page_cache.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    # The headers go on every response, the page cache's and WhiteNoise's too: so before both.
+    # The headers go on every response, WhiteNoise's too (and the page cache keeps them).
     "csp.middleware.CSPMiddleware",
     "articles.security.PermissionsPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # An unknown Host gets 400 before WhiteNoise or the page cache can answer.
+    # An unknown Host gets 400 before WhiteNoise can answer.
     "articles.security.HostValidationMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Serves anonymous readers' pages from the cache before sessions, CSRF or auth run.
-    "articles.page_cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     # A database that does not answer: the 503 page with Retry-After (articles/unavailable.py).
