@@ -374,7 +374,12 @@ class Article(models.Model):
         return "rtl" if self.language.split("-")[0] in RTL_LANGUAGES else "ltr"
 
     def body_html(self):
-        return render_body(self.body, language=self.language)
+        """The body as HTML, rendered once per instance (the page, its metadata and its feed
+        entry all use it) and again only when the body or language changed."""
+        source = (self.body, self.language)
+        if getattr(self, "_body_html", (None, None))[0] != source:
+            self._body_html = (source, render_body(self.body, language=self.language))
+        return self._body_html[1]
 
 
 class Caption(models.Model):

@@ -10,8 +10,10 @@ explicit code-point ranges below. Everything else (digits, spaces, punctuation,
 symbols) has no script and is neutral.
 """
 
+import re
 import unicodedata
 from bisect import bisect_right
+from collections import Counter
 
 # (first, last, script), sorted by first code point, non-overlapping.
 _RANGES: tuple[tuple[int, int, str], ...] = (
@@ -107,10 +109,11 @@ def language_for_script(text: str, default: str = "en") -> str:
     Russian word stays ``default``. Han with any kana is "ja", Han alone "zh".
     """
     counts: dict[str, int] = {}
-    for char in text:
+    # Each distinct character looked up once (a text repeats a few dozen letters).
+    for char, n in Counter(text).items():
         script = script_of(char)
         if script is not None:
-            counts[script] = counts.get(script, 0) + 1
+            counts[script] = counts.get(script, 0) + n
     groups: dict[str, int] = {}
     for script, n in counts.items():
         groups[_group(script)] = groups.get(_group(script), 0) + n
@@ -122,6 +125,25 @@ def language_for_script(text: str, default: str = "en") -> str:
     return _LANGUAGE.get(dominant, default)
 
 
+def _latin_or_not_a_letter() -> re.Pattern:
+    """A character class of every code point below U+3000 whose script_of is Latin or None,
+    as ranges; a text made only of those has no run in another script."""
+    ranges, start = [], None
+    for code in range(0x3000 + 1):
+        ok = code < 0x3000 and script_of(chr(code)) in (None, "Latin")
+        if ok and start is None:
+            start = code
+        elif not ok and start is not None:
+            ranges.append(f"{re.escape(chr(start))}-{re.escape(chr(code - 1))}")
+            start = None
+    return re.compile(f"[^{''.join(ranges)}]")
+
+
+# Finds the first character that may start a run of another script (most English text has
+# none: non_latin_runs then returns at once instead of looking at every character).
+_MAYBE_OTHER_SCRIPT = _latin_or_not_a_letter()
+
+
 def non_latin_runs(text: str) -> list[tuple[int, int, str]]:
     """Spans ``(start, end, language)`` of ``text`` written in one non-Latin script.
 
@@ -130,6 +152,8 @@ def non_latin_runs(text: str) -> list[tuple[int, int, str]]:
     another script (Latin included) ends it. Han and kana form one run ("ja" if it
     has kana, else "zh"). Scripts without a language (unknown ones) are skipped.
     """
+    if _MAYBE_OTHER_SCRIPT.search(text) is None:
+        return []
     runs: list[tuple[int, int, str]] = []
     start = end = -1
     group = None
