@@ -20,6 +20,7 @@ from django.views.generic import (
 
 from . import metadata, text_size
 from .models import Agency, Alert, Article, Author, Correction
+from .pagination import UncountedPagination
 from .search import clean_query, search
 
 # Articles per page on every list of articles.
@@ -34,7 +35,7 @@ def article_listing():
     return Article.objects.published().select_related("agency")
 
 
-class ArticleListView(ListView):
+class ArticleListView(UncountedPagination, ListView):
     """Home: the latest published articles."""
 
     paginate_by = PER_PAGE
@@ -185,7 +186,7 @@ class ArticlePreviewView(ArticleDetailView):
         )
 
 
-class AgencyDetailView(ListView):
+class AgencyDetailView(UncountedPagination, ListView):
     """An agency and its published articles, newest first."""
 
     template_name = "articles/agency_detail.html"
@@ -199,7 +200,7 @@ class AgencyDetailView(ListView):
         return super().get_context_data(agency=self.agency, **kwargs)
 
 
-class AuthorDetailView(ListView):
+class AuthorDetailView(UncountedPagination, ListView):
     """An author, their agency and their published articles, newest first."""
 
     template_name = "articles/author_detail.html"
@@ -215,7 +216,7 @@ class AuthorDetailView(ListView):
         return super().get_context_data(author=self.author, **kwargs)
 
 
-class ArchiveMixin:
+class ArchiveMixin(UncountedPagination):
     """The date archives: published articles by publication time, in the site's time zone
     (TIME_ZONE; Django's date views convert the boundaries). Never a future date: the
     queryset is published() and allow_future is off, so a scheduled article's day is a 404
