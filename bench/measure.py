@@ -387,7 +387,10 @@ process it starts is stopped when it ends, on success, failure or Ctrl-C.
    `PAGE_CACHE_ENABLED=False`. Both use `bench/settings.py`, the production settings plus one
    URL, `/bench/floor/`: a view returning two bytes through the same middleware, the floor
    every ratio is taken against. The plain-HTTP switches are set
-   (`SECURE_SSL_REDIRECT=False`, ...), since the load runs on loopback without TLS.
+   (`SECURE_SSL_REDIRECT=False`, ...), since the load runs on loopback without TLS. gunicorn
+   gets its options on the command line (`--worker-class sync --workers 5`), not
+   `deploy/gunicorn.conf.py`, whose access log (a line per request) would add log writing to
+   every figure.
 4. Saves the article page as the app serves it and starts nginx with two servers: that file
    as a static file (the reference), and `deploy/nginx/newsroom.conf`, the documented front
    with its micro-cache, in front of the page-cache gunicorn (`bench/nginx_conf.py` changes
