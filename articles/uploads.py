@@ -25,6 +25,8 @@ EXTENSION = re.compile(r"\.[a-z0-9]{1,5}")
 def validate_image(file) -> None:
     """Refuse, with a message for the editor, anything but a JPEG, PNG, GIF or WebP image of at
     most MAX_BYTES and MAX_PIXELS that Pillow can read and verify."""
+    if getattr(file, "_committed", False):
+        return  # a file stored before (an unchanged field): checked when it was uploaded
     if file.size > MAX_BYTES:
         raise ValidationError(
             "This file is %(size).1f MB; images can be at most %(limit)d MB.",

@@ -26,6 +26,8 @@ GUNICORN_CONFIG = REPO / "deploy" / "gunicorn.conf.py"
 SECRET_KEY = "ops-test-secret-key-not-for-production-0123456789-abcdefghijklmnopqrstuvwxyz"
 # How long a service may take to start before the test gives up (a guard, not an assertion).
 START_TIMEOUT = 60
+# The site's public name, as a load balancer passes it to every app server.
+PUBLIC_HOST = "newsroom.test"
 
 
 def free_port() -> int:
@@ -217,7 +219,7 @@ def site_env(*, database_url: str, cache_url: str, static_root: Path, **extra: s
         ENV_FILE="",
         DEBUG="False",
         SECRET_KEY=SECRET_KEY,
-        ALLOWED_HOSTS="127.0.0.1",
+        ALLOWED_HOSTS=f"127.0.0.1,{PUBLIC_HOST}",
         SECURE_SSL_REDIRECT="False",
         SESSION_COOKIE_SECURE="False",
         CSRF_COOKIE_SECURE="False",

@@ -13,6 +13,7 @@ from .conftest import (
     article_id,
     set_headline,
 )
+from .servers import PUBLIC_HOST
 from .web import Client, form_fields, headline, save_article
 
 pytestmark = pytest.mark.ops
@@ -29,7 +30,8 @@ def test_an_edit_through_one_server_is_served_at_once_by_the_other(
     a.wait_ready()
     b.wait_ready()
     assert a.port != b.port
-    reader = Client()
+    # Behind a load balancer both servers get the site's public name as Host.
+    reader = Client(host=PUBLIC_HOST)
     pk = article_id(postgres, database)
 
     # B renders the page and stores it in Redis; A then serves B's copy.
@@ -42,7 +44,7 @@ def test_an_edit_through_one_server_is_served_at_once_by_the_other(
     set_headline(postgres, database, HEADLINE)
 
     # The edit, through A's admin.
-    editor = Client()
+    editor = Client(host=PUBLIC_HOST)
     editor.log_in(a.url, ADMIN_USERNAME, ADMIN_PASSWORD)
     save_article(editor, a, pk, headline=EDITED)
 

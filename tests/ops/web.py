@@ -31,7 +31,10 @@ class _Passthrough(urllib.request.HTTPErrorProcessor):
 
 
 class Client:
-    def __init__(self):
+    def __init__(self, host: str | None = None):
+        """host: the Host header to send, as a load balancer passes the site's public name to
+        every app server (default: the address's own host and port)."""
+        self.host = host
         self.cookies = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(self.cookies), _Passthrough()
@@ -40,6 +43,8 @@ class Client:
     def request(self, url: str, data: dict | list | None = None) -> Response:
         body = None if data is None else urllib.parse.urlencode(data).encode()
         request = urllib.request.Request(url, data=body)
+        if self.host:
+            request.add_header("Host", self.host)
         with self.opener.open(request, timeout=TIMEOUT) as response:
             headers = {key.lower(): value for key, value in response.headers.items()}
             return Response(response.status, headers, response.read().decode("utf-8", "replace"))
