@@ -183,6 +183,8 @@ if env.str("DATABASE_REPLICA_URL", default=""):
 # RedisCache), this process's memory by default.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://newsroom")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # The same, one client per connection pool (articles/redis_cache.py).
+    CACHES["default"]["BACKEND"] = "articles.redis_cache.RedisCache"
     # A Redis that hangs must not hang pages: give up after half a second (the page cache then
     # serves from the database and leaves the cache alone for a few seconds).
     CACHES["default"].setdefault("OPTIONS", {}).update(

@@ -24,7 +24,7 @@ def pages(request, settings):
     settings.PAGE_CACHE_ENABLED = True
     prefix = f"test-{uuid.uuid4().hex}"
     if request.param == "redis":
-        backend = {"BACKEND": "django.core.cache.backends.redis.RedisCache"}
+        backend = {"BACKEND": "articles.redis_cache.RedisCache"}
         backend["LOCATION"] = REDIS_URL
     else:
         backend = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
@@ -461,7 +461,7 @@ def test_an_unreachable_cache_serves_pages_from_the_database(settings, client, a
     settings.PAGE_CACHE_ENABLED = True
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "articles.redis_cache.RedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",
         }
     }
@@ -510,3 +510,17 @@ def test_with_a_replica_a_change_is_settled_by_one_more_generation(pages, settin
     assert before + page_cache.REPLICA_SETTLE <= settled.next_change <= time.time() + 5
     # The generation that settles it sets no further one.
     assert page_cache.new_generation().next_change is None
+
+
+def test_the_redis_backend_keeps_one_client_per_pool(settings):
+    from django.core.cache import cache
+
+    settings.CACHES = {
+        "default": {"BACKEND": "articles.redis_cache.RedisCache", "LOCATION": REDIS_URL}
+    }
+    client = cache._cache.get_client()
+    assert cache._cache.get_client(write=True) is client
+    cache.set("one-client", 1)
+    assert cache.get("one-client") == 1
+    assert cache._cache.get_client() is client
+    cache.delete("one-client")
