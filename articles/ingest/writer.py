@@ -453,12 +453,7 @@ def _withdraw(article, record):
     article.status = Article.Status.WITHDRAWN
     # The status needs a publication time; an article never published gets the withdrawal's.
     article.published_at = article.published_at or timezone.now().replace(microsecond=0)
-    if record.version is not None:
-        article.external_version = max(record.version, article.external_version or 0)
-    if not was_edited:
-        article.imported_version = article.version + 1
-    article.full_clean(exclude=["slug"])
-    article.save()
+    _save_agency_status(article, record, was_edited)
 
 
 def _mark_canceled(article, record):
@@ -468,6 +463,12 @@ def _mark_canceled(article, record):
     cancellation is a revision in the article's history."""
     was_edited = edited_since_import(article)
     article.wire_metadata = {**(article.wire_metadata or {}), "pubstatus": record.pubstatus}
+    _save_agency_status(article, record, was_edited)
+
+
+def _save_agency_status(article, record, was_edited):
+    """Save a status change the agency sent (withdrawal, cancellation): its version is the
+    latest seen, and an article no editor changed since its import stays "as imported"."""
     if record.version is not None:
         article.external_version = max(record.version, article.external_version or 0)
     if not was_edited:
