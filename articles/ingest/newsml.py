@@ -29,9 +29,9 @@ from .values import (
     language_tag,
     parse_time,
     plain_text,
-    safe_url,
     split_byline,
     version_number,
+    widest_picture,
 )
 from .xmlsafe import parse_xml
 
@@ -256,12 +256,10 @@ def _caption(picture, article_language, warnings):
         or language_tag(picture.get(XML_LANG))
         or language_for_script(caption, article_language)
     )
-    image_url = ""
-    remotes = sorted(picture.iter("{*}remoteContent"), key=lambda r: -_number(r.get("width")))
-    for remote in remotes:
-        image_url = safe_url(remote.get("href"), warnings, "picture")
-        if image_url:
-            break
+    image_url = widest_picture(
+        [(_number(r.get("width")), r.get("href")) for r in picture.iter("{*}remoteContent")],
+        warnings,
+    )
     return CaptionRecord(
         text=caption, alt_text=alt, language=language, credit=credit[:200], image_url=image_url
     )

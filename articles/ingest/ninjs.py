@@ -31,10 +31,10 @@ from .values import (
     language_tag,
     parse_time,
     plain_text,
-    safe_url,
     split_byline,
     time_version,
     version_number,
+    widest_picture,
 )
 
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
@@ -325,13 +325,8 @@ def _caption(association, article_language, warnings):
     language = language_tag(association.get("language"), warnings) or language_for_script(
         caption, article_language
     )
-    image_url = ""
     renditions = [r for r in association.get("renditions") or [] if isinstance(r, dict)]
-    renditions.sort(key=lambda r: -(r.get("width") or 0))
-    for rendition in renditions:
-        image_url = safe_url(rendition.get("href"), warnings, "picture")
-        if image_url:
-            break
+    image_url = widest_picture([(r.get("width") or 0, r.get("href")) for r in renditions], warnings)
     return CaptionRecord(
         text=caption, alt_text=alt, language=language, credit=credit[:200], image_url=image_url
     )

@@ -118,6 +118,16 @@ def safe_url(value, warnings: list[str], what: str, schemes=("http", "https")) -
     return url
 
 
+def widest_picture(renditions, warnings: list[str]) -> str:
+    """The address of the widest rendition whose address safe_url keeps, from (width, href)
+    pairs in the agency's order (equal widths keep it); "" when none."""
+    for _width, href in sorted(renditions, key=lambda rendition: -rendition[0]):
+        url = safe_url(href, warnings, "picture")
+        if url:
+            return url
+    return ""
+
+
 def _scheme_of(url: str) -> str:
     scheme = urlsplit(url).scheme
     return f"{scheme}:" if scheme else "relative"
