@@ -9,14 +9,25 @@ Text in another writing system than the article's language is marked with its la
 (mark_language_runs): "an answer, «Мы продолжим переговоры», ..." in an English article becomes
 `<span lang="ru">Мы продолжим переговоры</span>`, so that screen readers switch voice and
 browsers pick the right fonts and line breaking (WCAG 3.1.2, Language of Parts).
+
+Articles store their rendered body (Article.rendered_body) with a key, render_key(): a digest
+of RENDERER, the language and the body, so that stored HTML is used only while it is what
+render_body would give now.
 """
 
+import hashlib
+import platform
 import re
+import unicodedata
 from collections.abc import Callable
+from pathlib import Path
 
+import markdown_it
+import mdurl
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 
+from articles.ingest import language as language_detection
 from articles.ingest.language import non_latin_runs
 
 _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
@@ -135,6 +146,43 @@ def render_body(source: str, language: str | None = None) -> str:
     """HTML for an article body written in Markdown. Given the body's `language` (BCP 47),
     text in another script is marked with its own language (mark_language_runs)."""
     return _md.render(source, {"language": language})
+
+
+def _renderer_identity() -> str:
+    """SHA-256 (hex) of everything render_body's output depends on besides its arguments: the
+    versions of markdown-it-py and of mdurl (its link normalisation), of Python (the standard
+    library's HTML entities and regular expressions) and of its Unicode database (letter
+    categories), and the source of this module and of the language detection it marks runs
+    with (articles/ingest/language.py, which imports only the standard library).
+
+    Stored HTML made by another renderer never matches a key made with this one: after a
+    deploy that changes any of these, pages stay right, each article's body being rendered
+    on every view (as before it was stored) until the article is saved again or the stored
+    bodies are filled again (fill_rendered_bodies in migration 0008)."""
+    digest = hashlib.sha256()
+    for part in (
+        f"markdown-it-py {markdown_it.__version__}",
+        f"mdurl {mdurl.__version__}",
+        f"python {platform.python_implementation()} {platform.python_version()}",
+        f"unicode {unicodedata.unidata_version}",
+    ):
+        digest.update(part.encode() + b"\0")
+    for module in (__file__, language_detection.__file__):
+        digest.update(Path(module).read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+# Computed once, at import: the identity of the renderer of this process.
+RENDERER = _renderer_identity()
+
+
+def render_key(source: str, language: str) -> str:
+    """SHA-256 (hex) of RENDERER, `language` and `source`: equal keys, equal render_body
+    output. (Neither a language tag nor the renderer's hex digest contains a NUL.)"""
+    digest = hashlib.sha256(RENDERER.encode())
+    digest.update(b"\0" + language.encode() + b"\0")
+    digest.update(source.encode())
+    return digest.hexdigest()
 
 
 # Characters that are markup anywhere in a line.
