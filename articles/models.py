@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .markup import render_body
+from .markup import render_body, render_key
 from .uploads import validate_image
 
 # BCP 47 language tag, the common shapes: "en", "ko", "pt-BR", "zh-Hant", "es-419".
@@ -138,12 +138,19 @@ def identifier_key(identifier: str) -> str:
     return hashlib.sha256(identifier.encode()).hexdigest() if identifier else ""
 
 
+# What render_body's output depends on, and what stores it.
+RENDER_SOURCES = frozenset({"body", "language"})
+RENDERED_FIELDS = frozenset({"rendered_body", "rendered_body_key"})
+
+
 class ArticleQuerySet(models.QuerySet):
     def bulk_create(self, objs, *args, **kwargs):
-        """As save() does, each article's external_key is derived from its identifier."""
+        """As save() does, each article's external_key is derived from its identifier, and its
+        rendered body stored."""
         objs = list(objs)
         for article in objs:
             article.external_key = identifier_key(article.external_id)
+            article.store_rendered_body()
         return super().bulk_create(objs, *args, **kwargs)
 
     def published(self):
@@ -298,9 +305,19 @@ class Article(models.Model):
             "it waits as a pending update."
         ),
     )
+    # The body as HTML, rendered when the article is saved, so that pages need not render it
+    # on every view. Used only while its key is render_key() of the body and language now
+    # (see body_html): a row changed behind save()'s back, or a new renderer, is never stale.
+    rendered_body = models.TextField(_("rendered body"), blank=True, editable=False)
+    rendered_body_key = models.CharField(
+        _("rendered body key"), max_length=64, blank=True, editable=False
+    )
 
     objects = ArticleQuerySet.as_manager()
-    history = revisions(m2m_fields=[authors])
+    # Revisions keep the body, not a second copy of it as HTML.
+    history = revisions(
+        m2m_fields=[authors], excluded_fields=["rendered_body", "rendered_body_key"]
+    )
 
     class Meta:
         ordering = ["-published_at", "-created_at"]
@@ -343,8 +360,16 @@ class Article(models.Model):
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
         self.external_key = identifier_key(self.external_id)
-        if kwargs.get("update_fields") is not None and "external_id" in kwargs["update_fields"]:
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "external_id" in update_fields:
             kwargs["update_fields"] = {*kwargs["update_fields"], "external_key"}
+        if update_fields is None:
+            # An instance loaded with .only()/.defer() saves only the fields it has.
+            sources = RENDER_SOURCES - self.get_deferred_fields()
+        else:
+            sources = RENDER_SOURCES.intersection(update_fields)
+        if sources and self.store_rendered_body() and update_fields is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], *RENDERED_FIELDS}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -374,12 +399,31 @@ class Article(models.Model):
         return "rtl" if self.language.split("-")[0] in RTL_LANGUAGES else "ltr"
 
     def body_html(self):
-        """The body as HTML, rendered once per instance (the page, its metadata and its feed
-        entry all use it) and again only when the body or language changed."""
+        """The body as HTML: the stored rendering when its key is that of the body and language
+        now, else rendered (once per instance: the page, its metadata and its feed entry all
+        use it; again only when the body or language changed)."""
         source = (self.body, self.language)
         if getattr(self, "_body_html", (None, None))[0] != source:
-            self._body_html = (source, render_body(self.body, language=self.language))
+            if RENDERED_FIELDS & self.get_deferred_fields():
+                html = None  # not loaded (a listing): rendering costs less than two queries
+            elif self.rendered_body_key == render_key(self.body, self.language):
+                html = self.rendered_body
+            else:
+                html = None
+            if html is None:
+                html = render_body(self.body, language=self.language)
+            self._body_html = (source, html)
         return self._body_html[1]
+
+    def store_rendered_body(self):
+        """Store the body's HTML and its key unless the key is already that of the body and
+        language now (a SHA-256 of the body: cheap). Whether they changed."""
+        key = render_key(self.body, self.language)
+        if "rendered_body_key" not in self.get_deferred_fields() and self.rendered_body_key == key:
+            return False
+        self.rendered_body = self.body_html()
+        self.rendered_body_key = key
+        return True
 
 
 class Caption(models.Model):
