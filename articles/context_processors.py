@@ -2,7 +2,7 @@ from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
 from . import text_size
-from .models import Alert
+from .reader_queries import active_alert
 
 
 def reader(request):
@@ -14,5 +14,5 @@ def reader(request):
     return {
         "site_name": settings.SITE_NAME,
         "text_sizes": text_size.SIZES,
-        "alert": SimpleLazyObject(lambda: Alert.objects.active().first()),
+        "alert": SimpleLazyObject(active_alert),
     }

@@ -21,6 +21,7 @@ from django.views.generic import (
 from . import metadata, text_size
 from .models import Agency, Alert, Article, Author, Correction
 from .pagination import UncountedPagination
+from .reader_queries import PublishedCards, published_article
 from .search import clean_query, search
 
 # Articles per page on every list of articles.
@@ -47,7 +48,7 @@ class ArticleListView(UncountedPagination, ListView):
     paginate_by = PER_PAGE
 
     def get_queryset(self):
-        return article_cards()
+        return PublishedCards()
 
 
 # An article's state as readers see it (the publishing rule of Article.objects.published(),
@@ -86,16 +87,6 @@ def with_latest_correction(queryset):
     return queryset.annotate(latest_correction_at=Subquery(latest.values("noted_at")[:1]))
 
 
-def with_active_alert(queryset):
-    """Adds the active breaking-news alert's text and link (or None) to each article, in the
-    same query: the article page then makes no query of its own for the banner."""
-    active = Alert.objects.active()
-    return queryset.annotate(
-        alert_text=Subquery(active.values("text")[:1]),
-        alert_url=Subquery(active.values("url")[:1]),
-    )
-
-
 def article_page_context(article):
     """What the article template needs besides the article: the time of the last update for
     readers and the correction notes (queried only when the article has some)."""
@@ -113,16 +104,14 @@ def article_page_context(article):
 class ArticleDetailView(DetailView):
     """A published article. A withdrawn one answers 410 Gone with a short notice."""
 
-    def get_queryset(self):
-        # Built per request: published() compares with the current time, so a class-level
-        # queryset would freeze "now" at import and hide everything published after it.
-        return with_active_alert(
-            with_latest_correction(
-                Article.objects.published()
-                .select_related("agency")
-                .prefetch_related("authors", "captions")
-            )
-        )
+    model = Article
+
+    def get_object(self, queryset=None):
+        # Three queries, the breaking-news alert included (see articles.reader_queries).
+        article = published_article(self.kwargs["slug"])
+        if article is None:
+            raise Http404("No such article.")
+        return article
 
     def get(self, request, *args, **kwargs):
         try:
@@ -182,6 +171,9 @@ class ArticlePreviewView(ArticleDetailView):
             Article.objects.select_related("agency").prefetch_related("authors", "captions")
         )
 
+    def get_object(self, queryset=None):
+        return DetailView.get_object(self, queryset)
+
     def get(self, request, *args, **kwargs):
         return DetailView.get(self, request, *args, **kwargs)
 
@@ -200,7 +192,7 @@ class AgencyDetailView(UncountedPagination, ListView):
 
     def get_queryset(self):
         self.agency = get_object_or_404(Agency, slug=self.kwargs["slug"])
-        return article_cards().filter(agency=self.agency)
+        return PublishedCards(agency=self.agency)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(agency=self.agency, **kwargs)
@@ -216,7 +208,7 @@ class AuthorDetailView(UncountedPagination, ListView):
         self.author = get_object_or_404(
             Author.objects.select_related("agency"), slug=self.kwargs["slug"]
         )
-        return article_cards().filter(authors=self.author)
+        return PublishedCards(author=self.author)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(author=self.author, **kwargs)

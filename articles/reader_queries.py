@@ -1,0 +1,237 @@
+"""The readers' hot queries, as SQL written once instead of querysets built per request.
+
+Building and compiling a queryset costs Django's ORM 0.3-1.3 ms of Python per query (the
+article page's three queries took 3.4 ms, 0.4 ms of it in the database), while the whole
+uncached article page has about 1.4 ms to stay within 30 % of the benchmark's floor (issue 5,
+docs/benchmarks.md). So the article page and the article lists run these fixed statements,
+and build model instances with Model.from_db(), as the ORM does. The rules they apply are the
+ORM's own and are tested against it (tests/test_reader_queries.py):
+
+- published: ArticleQuerySet.published() (status published, publication time come);
+- the active alert: AlertQuerySet.active(), the latest start first;
+- the order of lists: Article.Meta.ordering (newest first), then the newest row first among
+  articles published at the same moment, so that pages never repeat or skip one;
+- authors by name, captions by Caption.Meta.ordering.
+
+The statements use only SQL that SQLite and PostgreSQL share. The columns of each model are
+read from its fields (all concrete fields but those named in *_SKIPPED, which then load on
+access, as with QuerySet.defer()), so a new field is read without editing SQL.
+"""
+
+from datetime import UTC, datetime
+
+from django.db import connections, router
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from .models import Agency, Alert, Article, Author, Caption
+
+# What readers' pages never show: left out of the statements (loaded on access if ever used).
+ARTICLE_SKIPPED = {"wire_metadata", "source_checksum", "external_key"}
+# A card shows the headline, standfirst, language, agency name and publication time.
+CARD_FIELDS = ("headline", "slug", "standfirst", "language", "status", "published_at")
+
+
+def _columns(model, names, table):
+    """[(field, 'table.column'), ...] for the model's fields called `names`."""
+    fields = [model._meta.get_field(name) for name in names]
+    return [(field, f"{table}.{field.column}") for field in fields]
+
+
+def _all_but(model, skipped):
+    return [
+        field.name
+        for field in model._meta.concrete_fields
+        if field.name not in skipped and field.attname not in skipped
+    ]
+
+
+ARTICLE_TABLE = Article._meta.db_table
+AGENCY_TABLE = Agency._meta.db_table
+ALERT_TABLE = Alert._meta.db_table
+THROUGH = Article.authors.through._meta
+
+ARTICLE_COLUMNS = _columns(Article, _all_but(Article, ARTICLE_SKIPPED), "a")
+AGENCY_COLUMNS = _columns(Agency, _all_but(Agency, ()), "g")
+CARD_COLUMNS = _columns(Article, ("id", *CARD_FIELDS, "created_at", "agency"), "a")
+CARD_AGENCY_COLUMNS = _columns(Agency, ("id", "name", "slug"), "g")
+AUTHOR_COLUMNS = _columns(Author, _all_but(Author, ()), "au")
+CAPTION_COLUMNS = _columns(Caption, _all_but(Caption, ()), "c")
+
+
+def _select(*column_lists):
+    return ", ".join(column for columns in column_lists for _, column in columns)
+
+
+# The active alert, newest start first (AlertQuerySet.active(); "at" twice).
+_ALERT_WHERE = "starts_at <= %s AND (ends_at IS NULL OR ends_at > %s)"
+ALERT_SQL = f"SELECT text, url FROM {ALERT_TABLE} WHERE {_ALERT_WHERE} ORDER BY starts_at DESC"
+
+PUBLISHED = "a.status = %s AND a.published_at <= %s"
+
+ARTICLE_PAGE_SQL = f"""
+SELECT {_select(ARTICLE_COLUMNS, AGENCY_COLUMNS)},
+  (SELECT MAX(c.noted_at) FROM {Article.corrections.rel.related_model._meta.db_table} c
+   WHERE c.article_id = a.id),
+  (SELECT text FROM {ALERT_TABLE} WHERE {_ALERT_WHERE} ORDER BY starts_at DESC LIMIT 1),
+  (SELECT url FROM {ALERT_TABLE} WHERE {_ALERT_WHERE} ORDER BY starts_at DESC LIMIT 1)
+FROM {ARTICLE_TABLE} a LEFT OUTER JOIN {AGENCY_TABLE} g ON g.id = a.agency_id
+WHERE a.slug = %s AND {PUBLISHED}
+"""
+
+AUTHORS_SQL = f"""
+SELECT {_select(AUTHOR_COLUMNS)}
+FROM {Author._meta.db_table} au INNER JOIN {THROUGH.db_table} t ON t.author_id = au.id
+WHERE t.article_id = %s ORDER BY au.name, au.id
+"""
+
+CAPTIONS_SQL = f"""
+SELECT {_select(CAPTION_COLUMNS)} FROM {Caption._meta.db_table} c
+WHERE c.article_id = %s ORDER BY c.is_lead DESC, c.position, c.id
+"""
+
+CARDS_SQL = f"""
+SELECT {_select(CARD_COLUMNS, CARD_AGENCY_COLUMNS)}
+FROM {ARTICLE_TABLE} a LEFT OUTER JOIN {AGENCY_TABLE} g ON g.id = a.agency_id
+{{join}}WHERE {PUBLISHED}{{where}}
+ORDER BY a.published_at DESC, a.created_at DESC, a.id DESC
+LIMIT %s OFFSET %s
+"""
+CARDS_BY_AUTHOR_JOIN = (
+    f"INNER JOIN {THROUGH.db_table} t ON t.article_id = a.id AND t.author_id = %s\n"
+)
+
+
+def _aware(value):
+    """A datetime as the ORM returns it: SQLite gives naive UTC datetimes, or text for an
+    aggregate (MAX) that has no declared type."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if isinstance(value, datetime) and timezone.is_naive(value):
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+class _Loader:
+    """Rows → model instances (Model.from_db), with SQLite's datetimes made aware."""
+
+    def __init__(self, model, columns):
+        self.model = model
+        self.names = [field.attname for field, _ in columns]
+        self.datetimes = [
+            i
+            for i, (field, _) in enumerate(columns)
+            if field.get_internal_type() == "DateTimeField"
+        ]
+        self.width = len(columns)
+
+    def load(self, db, row):
+        values = list(row[: self.width])
+        for i in self.datetimes:
+            values[i] = _aware(values[i])
+        return self.model.from_db(db, self.names, values)
+
+
+_ARTICLE = _Loader(Article, ARTICLE_COLUMNS)
+_AGENCY = _Loader(Agency, AGENCY_COLUMNS)
+_CARD = _Loader(Article, CARD_COLUMNS)
+_CARD_AGENCY = _Loader(Agency, CARD_AGENCY_COLUMNS)
+_AUTHOR = _Loader(Author, AUTHOR_COLUMNS)
+_CAPTION = _Loader(Caption, CAPTION_COLUMNS)
+
+
+def _read_db():
+    return router.db_for_read(Article)
+
+
+def _run(db, sql, params):
+    with connections[db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _adapt(db, moment):
+    return connections[db].ops.adapt_datetimefield_value(moment)
+
+
+def _with_agency(db, article, row, loader, agency_loader):
+    """Sets article.agency from the joined columns (None for an article without one)."""
+    agency_row = row[loader.width : loader.width + agency_loader.width]
+    article.agency = agency_loader.load(db, agency_row) if agency_row[0] is not None else None
+
+
+def _set_prefetched(instance, name, objects):
+    """What prefetch_related() leaves on an instance: `instance.<name>.all()` then returns
+    `objects` without a query."""
+    queryset = getattr(instance, name).all()
+    queryset._result_cache = objects
+    queryset._prefetch_done = True
+    instance.__dict__.setdefault("_prefetched_objects_cache", {})[name] = queryset
+
+
+def published_article(slug, now=None):
+    """The published article at this slug for its page, or None: with its agency, authors
+    and captions (as if prefetched), `latest_correction_at` (None without corrections) and
+    the active alert's `alert_text` and `alert_url` (None without one). Three queries."""
+    db = _read_db()
+    now = _adapt(db, now or timezone.now())
+    rows = _run(db, ARTICLE_PAGE_SQL, [now, now, now, now, slug, Article.Status.PUBLISHED, now])
+    if not rows:
+        return None
+    row = rows[0]
+    article = _ARTICLE.load(db, row)
+    _with_agency(db, article, row, _ARTICLE, _AGENCY)
+    article.latest_correction_at, article.alert_text, article.alert_url = row[-3:]
+    article.latest_correction_at = _aware(article.latest_correction_at)
+    authors = [_AUTHOR.load(db, r) for r in _run(db, AUTHORS_SQL, [article.pk])]
+    captions = [_CAPTION.load(db, r) for r in _run(db, CAPTIONS_SQL, [article.pk])]
+    for caption in captions:
+        caption.article = article  # the figure's text falls back to the article's language
+    _set_prefetched(article, "authors", authors)
+    _set_prefetched(article, "captions", captions)
+    return article
+
+
+def active_alert(now=None):
+    """The active breaking-news alert as an unsaved Alert (text and url), or None."""
+    db = router.db_for_read(Alert)
+    now = _adapt(db, now or timezone.now())
+    rows = _run(db, ALERT_SQL + " LIMIT 1", [now, now])
+    return Alert(text=rows[0][0], url=rows[0][1]) if rows else None
+
+
+class PublishedCards:
+    """Published articles as list cards (CARD_FIELDS and the agency's name), newest first,
+    optionally of one agency or one author. Sliced by the paginator: each slice is one query
+    (LIMIT/OFFSET); there is no len(), so use it with UncountedPaginator."""
+
+    def __init__(self, *, agency=None, author=None, now=None):
+        self.now = now
+        self.join, self.where, self.params = "", "", []
+        if author is not None:
+            self.join = CARDS_BY_AUTHOR_JOIN
+            self.params.append(author.pk)
+        if agency is not None:
+            self.where = " AND a.agency_id = %s"
+        self.agency = agency
+
+    # ListView names the page's list after the model ("article_list").
+    model = Article
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice) or index.step is not None:
+            raise TypeError("PublishedCards takes slices [start:stop] only.")
+        start, stop = index.start or 0, index.stop
+        db = _read_db()
+        now = _adapt(db, self.now or timezone.now())
+        params = [*self.params, Article.Status.PUBLISHED, now]
+        if self.agency is not None:
+            params.append(self.agency.pk)
+        sql = CARDS_SQL.format(join=self.join, where=self.where)
+        rows = _run(db, sql, [*params, stop - start, start])
+        cards = []
+        for row in rows:
+            card = _CARD.load(db, row)
+            _with_agency(db, card, row, _CARD, _CARD_AGENCY)
+            cards.append(card)
+        return cards

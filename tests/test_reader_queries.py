@@ -1,0 +1,192 @@
+"""The readers' SQL (articles.reader_queries) gives exactly what the ORM's rules give:
+published(), the active alert, the lists' order, authors by name and captions in order, on
+SQLite and on PostgreSQL (CI runs this file on both)."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from articles import reader_queries
+from articles.models import Agency, Alert, Article, Author, Caption, Correction
+from articles.pagination import UncountedPaginator
+from articles.views import article_cards
+
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+
+def at(hours):
+    return NOW + timedelta(hours=hours)
+
+
+@pytest.fixture
+def newsroom(make_article):
+    """One article in each state, around NOW; two agencies, three authors."""
+    reuters = Agency.objects.create(name="Reuters", slug="reuters", website="https://r.test/")
+    afp = Agency.objects.create(name="AFP", slug="afp")
+    zoe = Author.objects.create(name="Zoë Ward", slug="zoe-ward")
+    ana = Author.objects.create(name="Ana Ruiz", slug="ana-ruiz", agency=reuters)
+    kim = Author.objects.create(name="Kim Lee", slug="kim-lee")
+    articles = {
+        "published": make_article(
+            headline="Grain deal",
+            slug="grain-deal",
+            agency=reuters,
+            authors=[zoe, ana],
+            published_at=at(-2),
+        ),
+        "no agency": make_article(slug="no-agency", published_at=at(-3), authors=[kim]),
+        "afp": make_article(slug="afp-story", agency=afp, published_at=at(-1), authors=[kim]),
+        "scheduled": make_article(slug="scheduled", agency=reuters, published_at=at(1)),
+        "draft": make_article(slug="draft", status=Article.Status.DRAFT, published_at=None),
+        "withdrawn": make_article(
+            slug="withdrawn", status=Article.Status.WITHDRAWN, published_at=at(-5)
+        ),
+    }
+    grain = articles["published"]
+    Caption.objects.create(article=grain, text="Second caption", position=1)
+    Caption.objects.create(article=grain, text="Lead caption", position=5, is_lead=True)
+    Caption.objects.create(article=grain, text="사진 설명", language="ko", position=0)
+    return {"articles": articles, "reuters": reuters, "afp": afp, "kim": kim, "zoe": zoe}
+
+
+def test_published_article_reads_the_article_its_agency_authors_and_captions(newsroom):
+    with CaptureQueriesContext(connection) as queries:
+        article = reader_queries.published_article("grain-deal", now=NOW)
+        authors = [author.name for author in article.authors.all()]
+        captions = [caption.text for caption in article.captions.all()]
+        agency = article.agency.name
+        body = article.body
+    assert len(queries) == 3
+    assert article.pk == newsroom["articles"]["published"].pk
+    assert (article.headline, article.published_at) == ("Grain deal", at(-2))
+    assert article.published_at.tzinfo is not None
+    assert body.startswith("First paragraph of article")
+    assert agency == "Reuters"
+    assert article.agency.website == "https://r.test/"
+    # Authors by name (Author.Meta.ordering), captions lead first, then by position.
+    assert authors == ["Ana Ruiz", "Zoë Ward"]
+    assert captions == ["Lead caption", "사진 설명", "Second caption"]
+    assert [c.pk for c in article.captions.all()] == [
+        c.pk for c in Caption.objects.filter(article=article)
+    ]
+    assert article.latest_correction_at is None
+    assert (article.alert_text, article.alert_url) == (None, None)
+
+
+def test_published_article_follows_the_publishing_rule(newsroom):
+    found = {
+        name: reader_queries.published_article(article.slug, now=NOW) is not None
+        for name, article in newsroom["articles"].items()
+    }
+    assert found == {
+        "published": True,
+        "no agency": True,
+        "afp": True,
+        "scheduled": False,  # its time (NOW + 1 h) has not come
+        "draft": False,
+        "withdrawn": False,
+    }
+    assert reader_queries.published_article("scheduled", now=at(1)) is not None
+    assert reader_queries.published_article("no-such-article", now=NOW) is None
+
+
+def test_an_article_without_agency_authors_or_captions(newsroom):
+    Article.objects.filter(slug="no-agency").update(agency=None)
+    newsroom["articles"]["no agency"].authors.clear()
+    with CaptureQueriesContext(connection) as queries:
+        article = reader_queries.published_article("no-agency", now=NOW)
+        assert article.agency is None
+        assert list(article.authors.all()) == []
+        assert list(article.captions.all()) == []
+    assert len(queries) == 3
+
+
+def test_the_latest_correction_time_is_aware_and_the_latest(newsroom):
+    article = newsroom["articles"]["published"]
+    Correction.objects.create(article=article, text="First fix.", noted_at=at(-1.5))
+    Correction.objects.create(article=article, text="Second fix.", noted_at=at(-1))
+    found = reader_queries.published_article("grain-deal", now=NOW)
+    assert found.latest_correction_at == at(-1)
+    assert found.latest_correction_at.tzinfo is not None
+
+
+def test_the_alert_is_the_latest_active_one(newsroom):
+    Alert.objects.create(text="Over", starts_at=at(-5), ends_at=at(-4))
+    Alert.objects.create(text="Older", url="https://older.test/", starts_at=at(-3))
+    Alert.objects.create(text="Newest", url="https://newest.test/", starts_at=at(-2))
+    Alert.objects.create(text="Not yet", starts_at=at(1))
+    article = reader_queries.published_article("grain-deal", now=NOW)
+    assert (article.alert_text, article.alert_url) == ("Newest", "https://newest.test/")
+    alert = reader_queries.active_alert(now=NOW)
+    expected = Alert.objects.active(at=NOW).first()
+    assert (alert.text, alert.url) == (expected.text, expected.url) == ("Newest", expected.url)
+    assert reader_queries.active_alert(now=at(-4.5)).text == "Over"
+    assert reader_queries.active_alert(now=at(-10)) is None
+
+
+def cards(rows):
+    return [(card.slug, card.agency.name if card.agency else None) for card in rows]
+
+
+def test_cards_are_the_published_articles_newest_first(newsroom):
+    everything = reader_queries.PublishedCards(now=NOW)[0:100]
+    assert cards(everything) == [
+        ("afp-story", "AFP"),
+        ("grain-deal", "Reuters"),
+        ("no-agency", None),
+    ]
+    assert everything[0].published_at == at(-1)
+    assert everything[0].published_at.tzinfo is not None
+    # The ORM's list (published() at the real clock also holds "scheduled").
+    orm = [a.slug for a in article_cards() if a.slug != "scheduled"]
+    assert [card.slug for card in everything] == orm
+
+
+def test_cards_of_one_agency_or_one_author(newsroom):
+    by_agency = reader_queries.PublishedCards(agency=newsroom["reuters"], now=NOW)[0:100]
+    assert cards(by_agency) == [("grain-deal", "Reuters")]
+    by_author = reader_queries.PublishedCards(author=newsroom["kim"], now=NOW)[0:100]
+    assert cards(by_author) == [("afp-story", "AFP"), ("no-agency", None)]
+    assert reader_queries.PublishedCards(author=newsroom["zoe"], now=NOW)[0:100][0].slug == (
+        "grain-deal"
+    )
+
+
+def test_cards_hold_the_card_fields_only(newsroom):
+    card = reader_queries.PublishedCards(now=NOW)[0:1][0]
+    with CaptureQueriesContext(connection) as queries:
+        assert (card.headline, card.standfirst, card.language) == ("Headline number 3", "", "en")
+        assert card.get_absolute_url() == "/articles/afp-story/"
+    assert len(queries) == 0
+    assert "body" in card.get_deferred_fields()
+
+
+def test_articles_published_at_the_same_moment_keep_one_order_across_pages(make_article):
+    same = [make_article(slug=f"same-{n}", published_at=at(-1)) for n in range(5)]
+    Article.objects.filter(pk__in=[a.pk for a in same]).update(created_at=at(-1))
+    paginator = UncountedPaginator(reader_queries.PublishedCards(now=NOW), 2)
+    pages = [paginator.page(n) for n in (1, 2, 3)]
+    slugs = [card.slug for page in pages for card in page.object_list]
+    assert slugs == [f"same-{n}" for n in (4, 3, 2, 1, 0)]
+    assert [page.has_next() for page in pages] == [True, True, False]
+
+
+def test_cards_take_slices_only(newsroom):
+    listing = reader_queries.PublishedCards(now=NOW)
+    with pytest.raises(TypeError, match="slices"):
+        listing[0]
+    with pytest.raises(TypeError, match="slices"):
+        listing[0:10:2]
+    assert cards(listing[1:2]) == [("grain-deal", "Reuters")]
+    assert listing[5:10] == []
+
+
+def test_the_clock_defaults_to_now(make_article):
+    make_article(slug="live", published_at=timezone.now() - timedelta(seconds=1))
+    make_article(slug="soon", published_at=timezone.now() + timedelta(minutes=5))
+    assert reader_queries.published_article("live") is not None
+    assert reader_queries.published_article("soon") is None
+    assert [c.slug for c in reader_queries.PublishedCards()[0:10]] == ["live"]
