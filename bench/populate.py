@@ -5,12 +5,15 @@
 Each article has a headline, a standfirst, about 30 paragraphs of Markdown with subheadings,
 one to three authors, an agency and one or two captions (a quarter of them in Korean); their
 publication times are spread over the last two years. Rows go in with bulk_create, in batches:
-no revisions are recorded, as for an archive restored from a dump. Run it on an empty database.
+no revisions are recorded, as for an archive restored from a dump. Each article's rendered
+body is stored with it (as bulk_create would do), rendered in a second process while the
+previous batch is written. Run it on an empty database.
 """
 
 import argparse
 import random
 import time
+from concurrent.futures import ProcessPoolExecutor
 from datetime import timedelta
 
 import django
@@ -157,6 +160,14 @@ def headline(rng):
     return f"{text} {tail}".strip()
 
 
+def rendered_bodies(bodies, language):
+    """[(HTML, key)] of each body, as Article.store_rendered_body() makes them (run in a worker
+    process: rendering is the longest part of a load)."""
+    from articles.markup import render_body, render_key
+
+    return [(render_body(text, language=language), render_key(text, language)) for text in bodies]
+
+
 def populate(count, batch=500, seed=5):
     from django.db import transaction
     from django.utils import timezone
@@ -180,45 +191,66 @@ def populate(count, batch=500, seed=5):
             for n, (first, last) in enumerate((f, la) for f in FIRST for la in LAST)
         )
     through = Article.authors.through
-    for start in range(0, count, batch):
-        with transaction.atomic():
-            articles = []
-            for n in range(start, min(start + batch, count)):
-                title = headline(rng)
-                articles.append(
-                    Article(
-                        headline=title,
-                        slug=f"{slugify(title)[:180]}-{n}",
-                        standfirst=sentence(rng),
-                        body=body(rng),
-                        language="en",
-                        status=Article.Status.PUBLISHED,
-                        published_at=now - timedelta(hours=1, minutes=105 * n),
-                        agency=rng.choice(agencies),
-                        external_id=f"bench-{n}",
+
+    def generate(start):
+        """A batch of articles, with the authors and captions of each (drawn in this order)."""
+        articles, links, captions = [], [], []
+        for n in range(start, min(start + batch, count)):
+            title = headline(rng)
+            articles.append(
+                Article(
+                    headline=title,
+                    slug=f"{slugify(title)[:180]}-{n}",
+                    standfirst=sentence(rng),
+                    body=body(rng),
+                    language="en",
+                    status=Article.Status.PUBLISHED,
+                    published_at=now - timedelta(hours=1, minutes=105 * n),
+                    agency=rng.choice(agencies),
+                    external_id=f"bench-{n}",
+                )
+            )
+        for article in articles:
+            for author in rng.sample(authors, rng.randint(1, 3)):
+                links.append(through(article=article, author_id=author.pk))
+            for position in range(rng.randint(1, 2)):
+                korean = rng.random() < 0.25
+                text, alt = rng.choice(CAPTIONS_KO if korean else CAPTIONS_EN)
+                captions.append(
+                    Caption(
+                        article=article,
+                        text=text,
+                        alt_text=alt,
+                        language="ko" if korean else "",
+                        credit=f"{article.agency.name}/{rng.choice(LAST)}",
+                        is_lead=position == 0,
+                        position=position,
                     )
                 )
-            articles = Article.objects.bulk_create(articles)
-            links, captions = [], []
-            for article in articles:
-                for author in rng.sample(authors, rng.randint(1, 3)):
-                    links.append(through(article_id=article.pk, author_id=author.pk))
-                for position in range(rng.randint(1, 2)):
-                    korean = rng.random() < 0.25
-                    text, alt = rng.choice(CAPTIONS_KO if korean else CAPTIONS_EN)
-                    captions.append(
-                        Caption(
-                            article=article,
-                            text=text,
-                            alt_text=alt,
-                            language="ko" if korean else "",
-                            credit=f"{article.agency.name}/{rng.choice(LAST)}",
-                            is_lead=position == 0,
-                            position=position,
-                        )
-                    )
+        return articles, links, captions
+
+    def insert(articles, links, captions, rendered):
+        for article, (html, key) in zip(articles, rendered.result(), strict=True):
+            # What bulk_create would render: it only checks the key.
+            article.rendered_body, article.rendered_body_key = html, key
+        with transaction.atomic():
+            # Links and captions then take their article's new primary key.
+            Article.objects.bulk_create(articles)
             through.objects.bulk_create(links)
             Caption.objects.bulk_create(captions)
+
+    # One process renders the next batch's bodies while this one writes the batch before.
+    with ProcessPoolExecutor(max_workers=1) as renderer:
+        waiting = None
+        for start in range(0, count, batch):
+            articles, links, captions = generate(start)
+            bodies = [article.body for article in articles]
+            rendered = renderer.submit(rendered_bodies, bodies, "en")
+            if waiting:
+                insert(*waiting)
+            waiting = (articles, links, captions, rendered)
+        if waiting:
+            insert(*waiting)
 
 
 def main():

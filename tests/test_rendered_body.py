@@ -9,6 +9,7 @@ import importlib
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 from articles import markup
 from articles.models import Article
@@ -193,6 +194,17 @@ def test_the_migration_fills_rows_made_by_another_renderer(make_article, monkeyp
     monkeypatch.setattr(markup, "RENDERER", "0" * 64)
     assert fill(Article.objects.all()) == 1
     assert stored(article) == (HTML_EN, key(BODY, "en"))
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's TOAST compression")
+def test_on_postgresql_the_html_is_compressed_with_lz4(db):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attname, attcompression FROM pg_attribute WHERE attrelid = %s::regclass"
+            " AND attname IN ('body', 'rendered_body') ORDER BY attname",
+            [Article._meta.db_table],
+        )
+        assert cursor.fetchall() == [("body", ""), ("rendered_body", "l")]
 
 
 # --- Revisions and the admin -------------------------------------------------------------------
