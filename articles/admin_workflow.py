@@ -17,7 +17,7 @@ from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
 
 from .models import Article, Correction
-from .templatetags.newsroom_time import isotime
+from .templating import isotime
 from .views import READER_STATES, reader_state, state_label
 
 PUBLISH_PERMISSION = "articles.publish_article"

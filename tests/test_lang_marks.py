@@ -3,11 +3,11 @@ with its language, both in article bodies (the Markdown `text` render rule) and 
 fields shown by templates (the `lang_runs` filter)."""
 
 import pytest
-from django.template import Context, Template
+from django.template import engines
 from django.utils.safestring import SafeData, mark_safe
 
 from articles.markup import mark_language_runs, render_body
-from articles.templatetags.lang_marks import lang_runs
+from articles.templating import lang_runs
 
 # --- The template filter ------------------------------------------------------------------
 
@@ -59,9 +59,9 @@ def test_lang_runs_filter(text, language, html):
 
 
 def test_lang_runs_in_a_template_escapes_first():
-    template = Template("{% load lang_marks %}<h1>{{ headline|lang_runs:language }}</h1>")
+    template = engines["jinja2"].from_string("<h1>{{ headline|lang_runs(language) }}</h1>")
     html = template.render(
-        Context({"headline": "<script>alert(1)</script> Путин & Obama", "language": "en"})
+        {"headline": "<script>alert(1)</script> Путин & Obama", "language": "en"}
     )
     assert html == (
         '<h1>&lt;script&gt;alert(1)&lt;/script&gt; <span lang="ru">Путин</span> &amp; Obama</h1>'
@@ -71,8 +71,8 @@ def test_lang_runs_in_a_template_escapes_first():
 def test_lang_runs_defaults_to_english():
     assert lang_runs("Путин") == '<span lang="ru">Путин</span>'
     assert lang_runs("Путин", "") == '<span lang="ru">Путин</span>'
-    template = Template("{% load lang_marks %}{{ headline|lang_runs }}")
-    assert template.render(Context({"headline": "Путин"})) == '<span lang="ru">Путин</span>'
+    template = engines["jinja2"].from_string("{{ headline|lang_runs }}")
+    assert template.render({"headline": "Путин"}) == '<span lang="ru">Путин</span>'
 
 
 def test_lang_runs_leaves_html_already_marked_safe_alone():

@@ -7,7 +7,7 @@ from io import BytesIO
 
 import pytest
 from django.core.files.base import ContentFile
-from django.template import Context, Template
+from django.template import engines
 from django.utils import timezone
 from PIL import Image
 
@@ -536,8 +536,8 @@ def test_archive_pages(client, make_article):
 
 def test_time_element_only_formats_aware_datetimes(settings):
     settings.TIME_ZONE = "America/New_York"
-    template = Template("{% load newsroom_time %}{% time_element value %}")
-    html = template.render(Context({"value": at(2026, 11, 27, 15, 4, 5, 6)}))
+    template = engines["jinja2"].from_string("{{ time_element(value) }}")
+    html = template.render({"value": at(2026, 11, 27, 15, 4, 5, 6)})
     assert html == '<time datetime="2026-11-27T10:04:05-05:00">27 November 2026, 10:04 EST</time>'
     for value in (None, "", datetime(2026, 11, 27, 15, 4, 5)):
-        assert template.render(Context({"value": value})) == ""
+        assert template.render({"value": value}) == ""

@@ -154,7 +154,7 @@ def test_html_in_the_query_is_echoed_as_text(client, article):
     html = response.content.decode()
     assert "<script>alert" not in html
     assert "<b>grain" not in html
-    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&lt;b&gt;grain&lt;/b&gt;" in html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&lt;b&gt;grain&lt;/b&gt;" in html
     document = parse(response.content)
     assert document.by_id("search").get("value") == q
     assert document.one("main").one("input", name="q").get("value") == q

@@ -231,7 +231,7 @@ def test_staff_preview_any_article_in_the_real_template(role, state, four, djang
     response = client.get(preview_url(article))
 
     assert response.status_code == 200
-    assert response.templates[0].name == "articles/article_detail.html"
+    assert response.template_name == ["articles/article_detail.html"]
     document = parse(response.content)
     assert document.one("div", cls="preview-banner").text() == BANNERS[state]
     assert document.one("h1").text() == article.headline
