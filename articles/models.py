@@ -8,11 +8,11 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from .addresses import slug_address
 from .markup import render_body, render_key
 from .uploads import validate_image
 
@@ -98,7 +98,7 @@ class Agency(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("articles:agency_detail", kwargs={"slug": self.slug})
+        return slug_address("articles:agency_detail", self.slug)
 
 
 class Author(models.Model):
@@ -128,7 +128,7 @@ class Author(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("articles:author_detail", kwargs={"slug": self.slug})
+        return slug_address("articles:author_detail", self.slug)
 
 
 def identifier_key(identifier: str) -> str:
@@ -373,7 +373,7 @@ class Article(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("articles:article_detail", kwargs={"slug": self.slug})
+        return slug_address("articles:article_detail", self.slug)
 
     def clean(self):
         # One spelling of the text whatever sent it: browsers send CR LF and drop the final

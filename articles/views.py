@@ -39,7 +39,7 @@ def article_listing():
 def article_cards():
     """article_listing() without what a card never shows (the body, the wire metadata): a page
     of 20 cards then reads a few KB instead of 20 bodies."""
-    return article_listing().defer("body", "wire_metadata")
+    return article_listing().defer("body", "rendered_body", "wire_metadata")
 
 
 class ArticleListView(UncountedPagination, ListView):
