@@ -19,7 +19,9 @@ access, as with QuerySet.defer()), so a new field is read without editing SQL.
 """
 
 from datetime import UTC, datetime
+from weakref import WeakKeyDictionary
 
+from django.conf import settings
 from django.db import connections, router
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -65,11 +67,11 @@ def _select(*column_lists):
 
 # The active alert, newest start first (AlertQuerySet.active(); "at" twice).
 _ALERT_WHERE = "starts_at <= %s AND (ends_at IS NULL OR ends_at > %s)"
-ALERT_SQL = f"SELECT text, url FROM {ALERT_TABLE} WHERE {_ALERT_WHERE} ORDER BY starts_at DESC"
+ALERT = f"SELECT text, url FROM {ALERT_TABLE} WHERE {_ALERT_WHERE} ORDER BY starts_at DESC LIMIT 1"
 
 PUBLISHED = "a.status = %s AND a.published_at <= %s"
 
-ARTICLE_PAGE_SQL = f"""
+ARTICLE_PAGE = f"""
 SELECT {_select(ARTICLE_COLUMNS, AGENCY_COLUMNS)},
   (SELECT MAX(c.noted_at) FROM {Article.corrections.rel.related_model._meta.db_table} c
    WHERE c.article_id = a.id),
@@ -79,18 +81,18 @@ FROM {ARTICLE_TABLE} a LEFT OUTER JOIN {AGENCY_TABLE} g ON g.id = a.agency_id
 WHERE a.slug = %s AND {PUBLISHED}
 """
 
-AUTHORS_SQL = f"""
+AUTHORS = f"""
 SELECT {_select(AUTHOR_COLUMNS)}
 FROM {Author._meta.db_table} au INNER JOIN {THROUGH.db_table} t ON t.author_id = au.id
 WHERE t.article_id = %s ORDER BY au.name, au.id
 """
 
-CAPTIONS_SQL = f"""
+CAPTIONS = f"""
 SELECT {_select(CAPTION_COLUMNS)} FROM {Caption._meta.db_table} c
 WHERE c.article_id = %s ORDER BY c.is_lead DESC, c.position, c.id
 """
 
-CARDS_SQL = f"""
+CARDS = f"""
 SELECT {_select(CARD_COLUMNS, CARD_AGENCY_COLUMNS)}
 FROM {ARTICLE_TABLE} a LEFT OUTER JOIN {AGENCY_TABLE} g ON g.id = a.agency_id
 {{join}}WHERE {PUBLISHED}{{where}}
@@ -144,10 +146,56 @@ def _read_db():
     return router.db_for_read(Article)
 
 
-def _run(db, sql, params):
-    with connections[db].cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+class Statement:
+    """One of these statements. On PostgreSQL it is prepared once per connection (PREPARE,
+    then EXECUTE with the values): the server plans it once instead of on every request,
+    which was half of the article query's time (0.37 -> 0.20 ms). Prepared statements last as
+    long as the connection (persistent: CONN_MAX_AGE), whatever its transactions do. Off
+    with READER_PREPARED_STATEMENTS=False, for a connection pooler that shares server
+    connections between clients (PgBouncer's transaction pooling)."""
+
+    def __init__(self, name, sql):
+        self.name = f"newsroom_{name}"
+        self.sql = sql
+        parts = sql.split("%s")
+        numbered = parts[0] + "".join(f"${n}{part}" for n, part in enumerate(parts[1:], 1))
+        self.prepare_sql = f"PREPARE {self.name} AS {numbered}"
+        placeholders = ", ".join(["%s"] * (len(parts) - 1))
+        self.execute_sql = f"EXECUTE {self.name}({placeholders})"
+
+    def rows(self, db, params):
+        connection = connections[db]
+        with connection.cursor() as cursor:
+            if connection.vendor != "postgresql" or not settings.READER_PREPARED_STATEMENTS:
+                cursor.execute(self.sql, params)
+                return cursor.fetchall()
+            prepared = _prepared.get(connection.connection)
+            if prepared is None:
+                prepared = _prepared[connection.connection] = set()
+            if self.name not in prepared:
+                cursor.execute(self.prepare_sql)
+                prepared.add(self.name)
+            cursor.execute(self.execute_sql, params)
+            return cursor.fetchall()
+
+
+# The names prepared on each PostgreSQL connection (the driver's connection object: a new one
+# after a reconnection has none).
+_prepared = WeakKeyDictionary()
+
+
+_STATEMENTS = {
+    name: Statement(name, sql)
+    for name, sql in {
+        "article_page": ARTICLE_PAGE,
+        "authors": AUTHORS,
+        "captions": CAPTIONS,
+        "alert": ALERT,
+        "cards": CARDS.format(join="", where=""),
+        "cards_of_agency": CARDS.format(join="", where=" AND a.agency_id = %s"),
+        "cards_of_author": CARDS.format(join=CARDS_BY_AUTHOR_JOIN, where=""),
+    }.items()
+}
 
 
 def _adapt(db, moment):
@@ -175,7 +223,8 @@ def published_article(slug, now=None):
     the active alert's `alert_text` and `alert_url` (None without one). Three queries."""
     db = _read_db()
     now = _adapt(db, now or timezone.now())
-    rows = _run(db, ARTICLE_PAGE_SQL, [now, now, now, now, slug, Article.Status.PUBLISHED, now])
+    params = [now, now, now, now, slug, Article.Status.PUBLISHED, now]
+    rows = _STATEMENTS["article_page"].rows(db, params)
     if not rows:
         return None
     row = rows[0]
@@ -183,8 +232,8 @@ def published_article(slug, now=None):
     _with_agency(db, article, row, _ARTICLE, _AGENCY)
     article.latest_correction_at, article.alert_text, article.alert_url = row[-3:]
     article.latest_correction_at = _aware(article.latest_correction_at)
-    authors = [_AUTHOR.load(db, r) for r in _run(db, AUTHORS_SQL, [article.pk])]
-    captions = [_CAPTION.load(db, r) for r in _run(db, CAPTIONS_SQL, [article.pk])]
+    authors = [_AUTHOR.load(db, r) for r in _STATEMENTS["authors"].rows(db, [article.pk])]
+    captions = [_CAPTION.load(db, r) for r in _STATEMENTS["captions"].rows(db, [article.pk])]
     for caption in captions:
         caption.article = article  # the figure's text falls back to the article's language
     _set_prefetched(article, "authors", authors)
@@ -196,7 +245,7 @@ def active_alert(now=None):
     """The active breaking-news alert as an unsaved Alert (text and url), or None."""
     db = router.db_for_read(Alert)
     now = _adapt(db, now or timezone.now())
-    rows = _run(db, ALERT_SQL + " LIMIT 1", [now, now])
+    rows = _STATEMENTS["alert"].rows(db, [now, now])
     return Alert(text=rows[0][0], url=rows[0][1]) if rows else None
 
 
@@ -206,14 +255,13 @@ class PublishedCards:
     (LIMIT/OFFSET); there is no len(), so use it with UncountedPaginator."""
 
     def __init__(self, *, agency=None, author=None, now=None):
+        if agency is not None and author is not None:
+            raise TypeError("PublishedCards lists one agency's or one author's articles.")
         self.now = now
-        self.join, self.where, self.params = "", "", []
-        if author is not None:
-            self.join = CARDS_BY_AUTHOR_JOIN
-            self.params.append(author.pk)
-        if agency is not None:
-            self.where = " AND a.agency_id = %s"
-        self.agency = agency
+        self.agency, self.author = agency, author
+        self.statement = _STATEMENTS[
+            "cards_of_agency" if agency else "cards_of_author" if author else "cards"
+        ]
 
     # ListView names the page's list after the model ("article_list").
     model = Article
@@ -224,11 +272,12 @@ class PublishedCards:
         start, stop = index.start or 0, index.stop
         db = _read_db()
         now = _adapt(db, self.now or timezone.now())
-        params = [*self.params, Article.Status.PUBLISHED, now]
+        params = [Article.Status.PUBLISHED, now, stop - start, start]
         if self.agency is not None:
-            params.append(self.agency.pk)
-        sql = CARDS_SQL.format(join=self.join, where=self.where)
-        rows = _run(db, sql, [*params, stop - start, start])
+            params.insert(2, self.agency.pk)
+        if self.author is not None:
+            params.insert(0, self.author.pk)
+        rows = self.statement.rows(db, params)
         cards = []
         for row in rows:
             card = _CARD.load(db, row)

@@ -181,6 +181,10 @@ DATABASES = {
 # costs the first request nothing (issue 5: a new connection per request halves the rate).
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=600))
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+# The readers' queries (articles/reader_queries.py) are prepared once per PostgreSQL
+# connection. False behind a pooler that shares server connections between clients
+# (PgBouncer in transaction or statement pooling mode), where a prepared statement may be gone.
+READER_PREPARED_STATEMENTS = env.bool("READER_PREPARED_STATEMENTS", default=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Take the write lock when a transaction starts, so two concurrent writers queue up
     # instead of failing with "database is locked" half-way through.

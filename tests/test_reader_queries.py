@@ -53,6 +53,8 @@ def newsroom(make_article):
 
 
 def test_published_article_reads_the_article_its_agency_authors_and_captions(newsroom):
+    # On PostgreSQL the first use on a connection also prepares the statements.
+    reader_queries.published_article("grain-deal", now=NOW)
     with CaptureQueriesContext(connection) as queries:
         article = reader_queries.published_article("grain-deal", now=NOW)
         authors = [author.name for author in article.authors.all()]
@@ -190,3 +192,72 @@ def test_the_clock_defaults_to_now(make_article):
     assert reader_queries.published_article("live") is not None
     assert reader_queries.published_article("soon") is None
     assert [c.slug for c in reader_queries.PublishedCards()[0:10]] == ["live"]
+
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's"
+)
+
+
+def prepared_names():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM pg_prepared_statements WHERE name LIKE 'newsroom_%%'")
+        return {name for (name,) in cursor.fetchall()}
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_postgresql_prepares_each_statement_once_per_connection(make_article):
+    make_article(slug="grain-deal")
+    connection.close()
+    assert reader_queries.published_article("grain-deal") is not None
+    assert prepared_names() == {"newsroom_article_page", "newsroom_authors", "newsroom_captions"}
+    with CaptureQueriesContext(connection) as queries:
+        reader_queries.published_article("grain-deal")
+        reader_queries.PublishedCards()[0:20]
+        reader_queries.PublishedCards()[0:20]
+    assert [q["sql"].split("(")[0] for q in queries] == [
+        "EXECUTE newsroom_article_page",
+        "EXECUTE newsroom_authors",
+        "EXECUTE newsroom_captions",
+        "PREPARE newsroom_cards AS \nSELECT a.id, a.headline, a.slug, a.standfirst, a.language, "
+        "a.status, a.published_at, a.created_at, a.agency_id, g.id, g.name, g.slug\nFROM "
+        "articles_article a LEFT OUTER JOIN articles_agency g ON g.id = a.agency_id\n"
+        "WHERE a.status = $1 AND a.published_at <= $2\nORDER BY a.published_at DESC, "
+        "a.created_at DESC, a.id DESC\nLIMIT $3 OFFSET $4\n",
+        "EXECUTE newsroom_cards",
+        "EXECUTE newsroom_cards",
+    ]
+    # A new connection has none: they are prepared again.
+    connection.close()
+    assert [c.slug for c in reader_queries.PublishedCards()[0:20]] == ["grain-deal"]
+    assert prepared_names() == {"newsroom_cards"}
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_prepared_statements_survive_a_rolled_back_transaction(make_article):
+    from django.db import transaction
+
+    make_article(slug="grain-deal")
+    connection.close()
+
+    class Abort(Exception):
+        pass
+
+    with pytest.raises(Abort), transaction.atomic():
+        assert reader_queries.published_article("grain-deal") is not None
+        raise Abort
+    assert reader_queries.published_article("grain-deal") is not None
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_prepared_statements_can_be_turned_off(make_article, settings):
+    settings.READER_PREPARED_STATEMENTS = False
+    make_article(slug="grain-deal")
+    connection.close()
+    with CaptureQueriesContext(connection) as queries:
+        assert reader_queries.published_article("grain-deal") is not None
+    assert not any(q["sql"].startswith(("PREPARE", "EXECUTE")) for q in queries)
+    assert prepared_names() == set()
