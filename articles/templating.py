@@ -5,13 +5,13 @@ They run many times per page (a listing shows 20 times and 20 headlines), so the
 functions without Django's template machinery around them.
 """
 
+import html
 from datetime import datetime
 
 from django.utils import timezone
 from django.utils.dates import MONTHS
-from django.utils.html import escape
 from django.utils.http import urlencode
-from django.utils.safestring import SafeData, SafeString, mark_safe
+from django.utils.safestring import SafeData, SafeString
 
 from . import metadata, text_size
 from .markup import mark_language_runs
@@ -25,7 +25,8 @@ def lang_runs(value, language="en"):
     already marked safe is HTML: it is returned as it is, never re-parsed."""
     if isinstance(value, SafeData):
         return value
-    return mark_safe(mark_language_runs(str(value), str(language or "en"), escape=escape))
+    # html.escape is Django's escape() without its lazy-string wrapper (the same output).
+    return SafeString(mark_language_runs(str(value), str(language or "en"), escape=html.escape))
 
 
 def isotime(value) -> str:

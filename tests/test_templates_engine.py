@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from articles.models import Alert
 from articles.templating import time_element
-from newsroom.jinja2 import url
+from newsroom.jinja2 import static, url
 from tests.test_article_page import parse
 
 READER_TEMPLATES = [
@@ -105,6 +105,11 @@ def test_url_is_memoized_per_script_prefix(script_prefix):
     script_prefix("/")
     assert url("articles:archive") == "/archive/"
     assert url("articles:set_text_size", "sm") == "/text-size/sm/"
+
+
+def test_static_is_memoized():
+    assert static("css/site.css") == "/static/css/site.css"
+    assert static("css/site.css") is static("css/site.css")
 
 
 def test_pages_under_a_script_prefix_link_under_it(client, db, script_prefix):
