@@ -146,12 +146,25 @@ RENDERED_FIELDS = frozenset({"rendered_body", "rendered_body_key"})
 class ArticleQuerySet(models.QuerySet):
     def bulk_create(self, objs, *args, **kwargs):
         """As save() does, each article's external_key is derived from its identifier, and its
-        rendered body stored."""
+        rendered body stored (and updated on conflict with the body or language)."""
         objs = list(objs)
         for article in objs:
             article.external_key = identifier_key(article.external_id)
             article.store_rendered_body()
+        update_fields = kwargs.get("update_fields") or ()
+        if RENDER_SOURCES.intersection(update_fields):
+            added = sorted(RENDERED_FIELDS - set(update_fields))
+            kwargs["update_fields"] = [*update_fields, *added]
         return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        """An update of the body or language updates the rendered body too, as save() does."""
+        if RENDER_SOURCES.intersection(fields):
+            objs = list(objs)
+            for article in objs:
+                article.store_rendered_body()
+            fields = [*fields, *sorted(RENDERED_FIELDS - set(fields))]
+        return super().bulk_update(objs, fields, *args, **kwargs)
 
     def published(self):
         """The one publishing rule: published, and the publication time has come."""

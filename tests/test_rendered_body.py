@@ -93,6 +93,26 @@ def test_bulk_create_stores_them_too(db):
     assert list(rows) == [(HTML_EN, key(BODY, "en")), (HTML_RU, key(BODY, "ru"))]
 
 
+def test_bulk_create_updating_on_conflict_stores_them(make_article):
+    make_article(slug="one", body=BODY, external_id="story-1")
+    Article.objects.bulk_create(
+        [Article(headline="One", slug="one", body="Talks ended.\n", external_id="story-1")],
+        update_conflicts=True,
+        unique_fields=["slug"],
+        update_fields=["body"],
+    )
+    article = Article.objects.get(slug="one")
+    assert stored(article) == ("<p>Talks ended.</p>\n", key("Talks ended.\n", "en"))
+
+
+def test_bulk_update_of_the_body_stores_them(make_article):
+    one, two = make_article(body=BODY), make_article(body=BODY)
+    one.body, two.language = "Talks ended.\n", "ru"
+    Article.objects.bulk_update([one, two], ["body", "language"])
+    assert stored(one) == ("<p>Talks ended.</p>\n", key("Talks ended.\n", "en"))
+    assert stored(two) == (HTML_RU, key(BODY, "ru"))
+
+
 # --- body_html() serves it while its key holds ------------------------------------------------
 
 
