@@ -35,8 +35,10 @@ CARD_FIELDS = ("headline", "slug", "standfirst", "language", "status", "publishe
 
 
 def _columns(model, names, table):
-    """[(field, 'table.column'), ...] for the model's fields called `names`."""
-    fields = [model._meta.get_field(name) for name in names]
+    """[(field, 'table.column'), ...] for the model's fields called `names`, in the model's
+    order of fields (the order Model.from_db() takes values in)."""
+    order = {field: n for n, field in enumerate(model._meta.concrete_fields)}
+    fields = sorted((model._meta.get_field(name) for name in names), key=order.__getitem__)
     return [(field, f"{table}.{field.column}") for field in fields]
 
 
@@ -119,7 +121,8 @@ class _Loader:
 
     def __init__(self, model, columns):
         self.model = model
-        self.names = [field.attname for field, _ in columns]
+        # A set: Model.from_db() asks each field whether its name is in it.
+        self.names = frozenset(field.attname for field, _ in columns)
         self.datetimes = [
             i
             for i, (field, _) in enumerate(columns)
