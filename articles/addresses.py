@@ -1,17 +1,28 @@
-"""Addresses of pages named by a slug (articles, authors, agencies), without a reverse() each.
+"""The site's addresses without a reverse() or a manifest look-up each time.
 
-A listing links 20 articles; Django's reverse() costs 20-30 µs a call (it resolves the URL
-name, checks the pattern and quotes the result), a twentieth of the page's whole budget. The
-address of a slug page is its URL pattern's address with the slug quoted in it, so the
-pattern is reversed once per URL name, script prefix and URLconf, with a marker for the slug,
-and the marker is replaced by each slug quoted as reverse() quotes it. Anything reverse()
-would refuse (an empty slug, one with "/") goes to reverse(), which raises as before.
+reverse() costs 20-30 µs a call (it resolves the URL name, checks the pattern and quotes the
+result) and a static file's address ~10 µs (a look-up in the manifest of hashed names); a
+page has 15 to 30 of them (its constant links, 20 article links on a listing), a tenth of the
+uncached page's whole budget (issue 5). So:
+
+- address(name, *args): reverse(name, args=args), memoized per script prefix: the page's
+  constant links (home, archive, search, feeds, text sizes);
+- static_address(path): django.templatetags.static.static(path), memoized likewise;
+- slug_address(name, slug): the address of a page named by a slug (article, author,
+  agency): the pattern is reversed once with a marker, and each slug is put in its place,
+  quoted as reverse() quotes it. Anything reverse() would refuse (an empty slug, one with "/")
+  goes to reverse(), which raises as before.
+
+The memos are bounded (arguments may come from content) and emptied when a setting changes
+(tests change ROOT_URLCONF, STATIC_URL, STORAGES).
 """
 
 from urllib.parse import quote
 
-from django.conf import settings
-from django.urls import get_script_prefix, get_urlconf, reverse
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.templatetags.static import static
+from django.urls import get_script_prefix, reverse
 from django.utils.http import RFC3986_SUBDELIMS
 
 # reverse() quotes the path with these characters left as they are.
@@ -19,7 +30,36 @@ _SAFE = RFC3986_SUBDELIMS + "/~:@"
 _MARKER = "\ue000"  # a private-use character: never in a pattern, quoted as %EE%80%80
 _QUOTED_MARKER = quote(_MARKER, safe=_SAFE)
 
-_patterns = {}
+_addresses = {}
+_static_addresses = {}
+_slug_patterns = {}
+
+
+def address(name, *args):
+    """reverse(name, args=args), memoized."""
+    key = (name, args, get_script_prefix())
+    try:
+        return _addresses[key]
+    except KeyError:
+        pass
+    if len(_addresses) >= 2048:
+        _addresses.clear()
+    found = _addresses[key] = reverse(name, args=args)
+    return found
+
+
+def static_address(path):
+    """django.templatetags.static.static(path), memoized (STATIC_URL may be relative to the
+    script prefix)."""
+    key = (path, get_script_prefix())
+    try:
+        return _static_addresses[key]
+    except KeyError:
+        pass
+    if len(_static_addresses) >= 256:
+        _static_addresses.clear()
+    found = _static_addresses[key] = static(path)
+    return found
 
 
 def slug_address(name, slug):
@@ -27,8 +67,15 @@ def slug_address(name, slug):
     and matches any text without "/" (<str:slug>)."""
     if not slug or "/" in slug or _MARKER in slug:
         return reverse(name, kwargs={"slug": slug})
-    key = (name, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
-    pattern = _patterns.get(key)
+    key = (name, get_script_prefix())
+    pattern = _slug_patterns.get(key)
     if pattern is None:
-        pattern = _patterns[key] = reverse(name, kwargs={"slug": _MARKER})
+        pattern = _slug_patterns[key] = reverse(name, kwargs={"slug": _MARKER})
     return pattern.replace(_QUOTED_MARKER, quote(slug, safe=_SAFE))
+
+
+@receiver(setting_changed)
+def _forget_addresses(**kwargs):
+    _addresses.clear()
+    _static_addresses.clear()
+    _slug_patterns.clear()

@@ -11,11 +11,11 @@ import json
 import re
 
 from django.conf import settings
-from django.templatetags.static import static
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
+
+from .addresses import address, static_address
 
 DESCRIPTION_LENGTH = 160
 
@@ -175,8 +175,11 @@ def _organization(name, url=None, **extra):
 def publisher(request):
     return _organization(
         settings.SITE_NAME,
-        request.build_absolute_uri(reverse("articles:home")),
-        logo={"@type": "ImageObject", "url": request.build_absolute_uri(static("favicon.svg"))},
+        request.build_absolute_uri(address("articles:home")),
+        logo={
+            "@type": "ImageObject",
+            "url": request.build_absolute_uri(static_address("favicon.svg")),
+        },
     )
 
 

@@ -75,8 +75,9 @@ def release() -> str:
     digest = hashlib.sha256()
     base = Path(settings.BASE_DIR)
     for folder, pattern in (
-        ("templates", "**/*.html"),
+        ("templates", "**/*"),
         ("articles", "**/*.py"),
+        ("newsroom", "**/*.py"),
         ("static", "**/*"),
     ):
         for path in sorted((base / folder).glob(pattern)):

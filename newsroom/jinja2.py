@@ -5,22 +5,19 @@ language was most of an uncached page's time (issue 5: 1.4 of the article page's
 the home page's 4.8 ms). The admin, its templates and the sitemaps stay with Django's language.
 
 Templates see what Django's templates saw, spelt as functions: `url("articles:home")`,
-`static("css/site.css")`, `time_element(value)`, `value|lang_runs(language)` (articles/
-templating.py holds the site's own). The output is the same HTML but for
+`static("css/site.css")` (both memoized: articles.addresses), `time_element(value)`,
+`value|lang_runs(language)` (articles/templating.py holds the site's own). The output is the same HTML but for
 MarkupSafe's escaping of quotes in text ("&#39;" and "&#34;", where Django wrote "&#x27;" and
 "&quot;"): the same characters for browsers, and no function call per printed value.
 """
 
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 from django.template import defaultfilters
 from django.templatetags.static import PrefixNode
-from django.templatetags.static import static as static_address
-from django.urls import get_script_prefix, reverse
 from django.utils.timezone import template_localtime
 from jinja2 import Environment, Undefined
 
 from articles import templating
+from articles.addresses import address, static_address
 from articles.context_processors import reader as reader_context
 
 
@@ -32,8 +29,8 @@ def environment(**options):
     options["keep_trailing_newline"] = True
     env = Environment(**options)
     env.globals.update(
-        url=url,
-        static=static,
+        url=address,
+        static=static_address,
         static_prefix=static_prefix,
         time_element=templating.time_element,
         article_head=templating.article_head,
@@ -59,48 +56,6 @@ def reader(request):
     context = reader_context(request)
     context["site_alert"] = context.pop("alert")
     return context
-
-
-# Addresses by (name, arguments, script prefix): a page's constant links (home, archive,
-# search, feeds, text sizes) are reversed once per process instead of on every page (~20 µs
-# each, 15 to 30 per page), and its static files' addresses looked up once in the manifest
-# (~10 µs each). The site has one URLconf (no middleware sets request.urlconf). Bounded:
-# arguments may come from content (dates).
-_addresses = {}
-_static_addresses = {}
-
-
-def url(name, *args):
-    key = (name, args, get_script_prefix())
-    try:
-        return _addresses[key]
-    except KeyError:
-        pass
-    if len(_addresses) >= 2048:
-        _addresses.clear()
-    address = _addresses[key] = reverse(name, args=args)
-    return address
-
-
-def static(path):
-    """django.templatetags.static.static(path), memoized (STATIC_URL may be relative to the
-    script prefix)."""
-    key = (path, get_script_prefix())
-    try:
-        return _static_addresses[key]
-    except KeyError:
-        pass
-    if len(_static_addresses) >= 256:
-        _static_addresses.clear()
-    address = _static_addresses[key] = static_address(path)
-    return address
-
-
-@receiver(setting_changed)
-def _forget_addresses(**kwargs):
-    # Settings change only in tests (ROOT_URLCONF, STATIC_URL, STORAGES, DEBUG, ...).
-    _addresses.clear()
-    _static_addresses.clear()
 
 
 def static_prefix():

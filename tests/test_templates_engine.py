@@ -13,9 +13,10 @@ from django.test import RequestFactory
 from django.urls import reverse, set_script_prefix
 from django.utils import timezone
 
+from articles.addresses import address as url
+from articles.addresses import static_address as static
 from articles.models import Alert
 from articles.templating import time_element
-from newsroom.jinja2 import static, url
 from tests.test_article_page import parse
 
 READER_TEMPLATES = [
