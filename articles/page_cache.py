@@ -145,10 +145,10 @@ def public_page(view):
 
 def mark_public(response):
     seconds = settings.PUBLIC_CACHE_SECONDS
+    # Browsers ask again every time; shared caches (nginx's micro-cache, a CDN) keep the page
+    # `seconds` (nginx reads s-maxage before max-age).
     patch_cache_control(response, public=True, max_age=0, s_maxage=seconds)
     if response.status_code == 200:
-        # nginx reads its caching time from this header first, and does not pass it on.
-        response["X-Accel-Expires"] = str(seconds)
         response.public_page = True
     return response
 
@@ -305,7 +305,8 @@ def answer(request, state: State, key: str, page: Page | None):
         response[name] = value
     if request.method == "HEAD":
         response["Content-Length"] = str(len(page.content))
-    response["X-Page-Cache"] = "hit"
+    if settings.PAGE_CACHE_STATUS_HEADER:
+        response["X-Page-Cache"] = "hit"
     return with_cache_headers(response, found)
 
 
@@ -346,7 +347,8 @@ class PageCacheMiddleware:
         response = self.get_response(request)
         if storable(response):
             self.store(key, state, response)
-            response["X-Page-Cache"] = "miss"
+            if settings.PAGE_CACHE_STATUS_HEADER:
+                response["X-Page-Cache"] = "miss"
             response["ETag"] = etag_for(state, key)
             response["Last-Modified"] = http_date(state.modified)
             # The view rendered, but the reader may already have this generation's page.

@@ -218,6 +218,10 @@ PUBLIC_CACHE_SECONDS = env.int("PUBLIC_CACHE_SECONDS", default=10)
 # (a process-memory cache cannot tell the other workers). PAGE_CACHE_ENABLED=False measures
 # rendering.
 PAGE_CACHE_ENABLED = env.bool("PAGE_CACHE_ENABLED", default=bool(env.str("CACHE_URL", default="")))
+# X-Page-Cache: miss/hit on the pages the page cache stored or served, to see what it does.
+# Off by default in production: nginx's micro-cache parses every header of a cached page on
+# each hit, and each one costs it about 1.5 % of its rate (docs/benchmarks.md).
+PAGE_CACHE_STATUS_HEADER = env.bool("PAGE_CACHE_STATUS_HEADER", default=DEBUG)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

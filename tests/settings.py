@@ -28,3 +28,5 @@ CSRF_COOKIE_SECURE = False
 # The page cache is tested on its own (tests/test_page_cache.py): elsewhere every request
 # renders, so tests see each change at once and count the queries of rendering.
 PAGE_CACHE_ENABLED = False
+# Tests tell a hit from a miss by X-Page-Cache.
+PAGE_CACHE_STATUS_HEADER = True

@@ -230,6 +230,8 @@ def site_env(*, database_url: str, cache_url: str, static_root: Path, **extra: s
         MEDIA_ROOT=str(static_root.parent / "media"),
         SERVE_MEDIA="False",
         PYTHONUNBUFFERED="1",
+        # The tests tell a page cache hit from a miss by X-Page-Cache.
+        PAGE_CACHE_STATUS_HEADER="True",
     )
     env.update(extra)
     return env
