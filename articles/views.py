@@ -42,7 +42,18 @@ def article_cards():
     return article_listing().defer("body", "rendered_body", "wire_metadata")
 
 
-class ArticleListView(UncountedPagination, ListView):
+class CardsAlert:
+    """For lists of PublishedCards: the breaking-news alert that came with the page's cards
+    (the context processor looks it up only for an empty page)."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if hasattr(self.object_list, "alert"):
+            context["alert"] = self.object_list.alert
+        return context
+
+
+class ArticleListView(CardsAlert, UncountedPagination, ListView):
     """Home: the latest published articles."""
 
     paginate_by = PER_PAGE
@@ -184,7 +195,7 @@ class ArticlePreviewView(ArticleDetailView):
         )
 
 
-class AgencyDetailView(UncountedPagination, ListView):
+class AgencyDetailView(CardsAlert, UncountedPagination, ListView):
     """An agency and its published articles, newest first."""
 
     template_name = "articles/agency_detail.html"
@@ -198,7 +209,7 @@ class AgencyDetailView(UncountedPagination, ListView):
         return super().get_context_data(agency=self.agency, **kwargs)
 
 
-class AuthorDetailView(UncountedPagination, ListView):
+class AuthorDetailView(CardsAlert, UncountedPagination, ListView):
     """An author, their agency and their published articles, newest first."""
 
     template_name = "articles/author_detail.html"

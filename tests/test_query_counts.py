@@ -6,7 +6,7 @@ paragraphs) and a big one (25 articles, more than a page: three authors, three c
 sixty paragraphs each); the article page also without any author. (A list with no article at
 all makes one query fewer: Django does not fetch an empty page.) The breaking-news alert is one query on every
 page (looked up lazily by the context processor when base.html shows the banner), but the
-article page's, which comes in the article's own query.
+article page's and the card lists' (home, agency, author), which come in the page's own query.
 
 Counts are of a request on a connection that served one before: on PostgreSQL the first
 request of each connection also prepares the statements it uses (articles.reader_queries:
@@ -24,10 +24,10 @@ DAY = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 
 # url: (number of queries, what they are)
 PAGES = {
-    "/": (2, "page of articles with agencies (one more than a page: no count), alert"),
-    "article": (3, "article with agency and the alert, its authors, its captions"),
-    "/agencies/reuters/": (3, "agency, page of articles with agencies, alert"),
-    "/authors/jane-doe/": (3, "author with agency, page of articles with agencies, alert"),
+    "/": (1, "page of articles with agencies and the alert (one more than a page: no count)"),
+    "article": (1, "article with agency, alert, authors and captions (one UNION ALL)"),
+    "/agencies/reuters/": (2, "agency, page of articles with agencies and the alert"),
+    "/authors/jane-doe/": (2, "author with agency, page of articles with agencies and the alert"),
     "/archive/": (3, "years, page of articles with agencies, alert"),
     "/archive/2024/": (
         6,

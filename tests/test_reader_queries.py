@@ -61,7 +61,7 @@ def test_published_article_reads_the_article_its_agency_authors_and_captions(new
         captions = [caption.text for caption in article.captions.all()]
         agency = article.agency.name
         body = article.body
-    assert len(queries) == 3
+    assert len(queries) == 1  # one statement: article, agency, alert, authors, captions
     assert article.pk == newsroom["articles"]["published"].pk
     assert (article.headline, article.published_at) == ("Grain deal", at(-2))
     assert article.published_at.tzinfo is not None
@@ -103,7 +103,7 @@ def test_an_article_without_agency_authors_or_captions(newsroom):
         assert article.agency is None
         assert list(article.authors.all()) == []
         assert list(article.captions.all()) == []
-    assert len(queries) == 3
+    assert len(queries) == 1  # one statement: article, agency, alert, authors, captions
 
 
 def test_the_latest_correction_time_is_aware_and_the_latest(newsroom):
@@ -145,6 +145,21 @@ def test_cards_are_the_published_articles_newest_first(newsroom):
     # The ORM's list (published() at the real clock also holds "scheduled").
     orm = [a.slug for a in article_cards() if a.slug != "scheduled"]
     assert [card.slug for card in everything] == orm
+
+
+def test_cards_bring_the_active_alert(newsroom):
+    listing = reader_queries.PublishedCards(now=NOW)
+    assert not hasattr(listing, "alert")  # nothing read yet
+    listing[0:20]
+    assert listing.alert is None
+    Alert.objects.create(text="Older", starts_at=at(-3))
+    Alert.objects.create(text="Newest", url="https://newest.test/", starts_at=at(-2))
+    Alert.objects.create(text="Not yet", starts_at=at(1))
+    listing[0:20]
+    assert (listing.alert.text, listing.alert.url) == ("Newest", "https://newest.test/")
+    empty = reader_queries.PublishedCards(now=NOW)
+    assert empty[50:70] == []
+    assert not hasattr(empty, "alert")  # the context processor looks it up then
 
 
 def test_cards_of_one_agency_or_one_author(newsroom):
@@ -211,23 +226,22 @@ def test_postgresql_prepares_each_statement_once_per_connection(make_article):
     make_article(slug="grain-deal")
     connection.close()
     assert reader_queries.published_article("grain-deal") is not None
-    assert prepared_names() == {"newsroom_article_page", "newsroom_authors", "newsroom_captions"}
+    assert prepared_names() == {"newsroom_article_page"}
     with CaptureQueriesContext(connection) as queries:
         reader_queries.published_article("grain-deal")
         reader_queries.PublishedCards()[0:20]
         reader_queries.PublishedCards()[0:20]
-    assert [q["sql"].split("(")[0] for q in queries] == [
+    assert [q["sql"].split("(")[0].split(" AS ")[0] for q in queries] == [
         "EXECUTE newsroom_article_page",
-        "EXECUTE newsroom_authors",
-        "EXECUTE newsroom_captions",
-        "PREPARE newsroom_cards AS \nSELECT a.id, a.headline, a.slug, a.standfirst, a.language, "
-        "a.status, a.published_at, a.created_at, a.agency_id, g.id, g.name, g.slug\nFROM "
-        "articles_article a LEFT OUTER JOIN articles_agency g ON g.id = a.agency_id\n"
-        "WHERE a.status = $1 AND a.published_at <= $2\nORDER BY a.published_at DESC, "
-        "a.created_at DESC, a.id DESC\nLIMIT $3 OFFSET $4\n",
+        "PREPARE newsroom_cards",
         "EXECUTE newsroom_cards",
         "EXECUTE newsroom_cards",
     ]
+    prepare = queries[1]["sql"]
+    # The placeholders numbered for PREPARE: 4 times the time for the alert, then status,
+    # time, limit, offset.
+    assert "%s" not in prepare
+    assert [f"${n}" in prepare for n in range(1, 10)] == [True] * 8 + [False]
     # A new connection has none: they are prepared again.
     connection.close()
     assert [c.slug for c in reader_queries.PublishedCards()[0:20]] == ["grain-deal"]
