@@ -3,30 +3,9 @@ for the articles that exist. Revisions do not store it (excluded from the histor
 
 from django.db import DatabaseError, migrations, models, transaction
 
-from articles.markup import render_body, render_key
-
-RENDERED_FIELDS = ["rendered_body", "rendered_body_key"]
-
-
-def fill(articles, batch_size=500):
-    """Store the rendered body of each of the `articles` (a queryset) whose stored one is
-    missing or was made from another body, language or renderer, `batch_size` rows at a
-    time. The number of articles rendered."""
-    filled, batch = 0, []
-    rows = articles.only("body", "language", "rendered_body_key").order_by("pk")
-    for article in rows.iterator(chunk_size=batch_size):
-        key = render_key(article.body, article.language)
-        if article.rendered_body_key == key:
-            continue
-        article.rendered_body = render_body(article.body, language=article.language)
-        article.rendered_body_key = key
-        batch.append(article)
-        if len(batch) == batch_size:
-            articles.bulk_update(batch, RENDERED_FIELDS)
-            filled, batch = filled + len(batch), []
-    if batch:
-        articles.bulk_update(batch, RENDERED_FIELDS)
-    return filled + len(batch)
+# The fill is shared with `manage.py render_bodies`; it uses only articles.markup and the
+# queryset it is given (here the historical model's), never the current models.
+from articles.rendered_bodies import fill
 
 
 def compress_with_lz4(apps, schema_editor):
