@@ -181,6 +181,11 @@ DATABASES = {
 # costs the first request nothing (issue 5: a new connection per request halves the rate).
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=600))
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+# PostgreSQL through Django's backend with a health check that polls the socket before it
+# sends `SELECT 1` (newsroom/db/postgresql/base.py).
+POSTGRESQL_ENGINE = "newsroom.db.postgresql"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = POSTGRESQL_ENGINE
 # The readers' queries (articles/reader_queries.py) are prepared once per PostgreSQL
 # connection. False behind a pooler that shares server connections between clients
 # (PgBouncer in transaction or statement pooling mode), where a prepared statement may be gone.
@@ -195,6 +200,8 @@ if env.str("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
     DATABASES["replica"].setdefault("CONN_MAX_AGE", DATABASES["default"]["CONN_MAX_AGE"])
     DATABASES["replica"].setdefault("CONN_HEALTH_CHECKS", True)
+    if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["replica"]["ENGINE"] = POSTGRESQL_ENGINE
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # tests read their own database
     DATABASE_ROUTERS = ["articles.routers.ReplicaRouter"]
     MIDDLEWARE.append("articles.routers.ReplicaReadsMiddleware")
