@@ -183,8 +183,22 @@ def publisher(request):
     )
 
 
-def news_article_jsonld(article, request, *, canonical=None, description=None) -> dict:
-    """schema.org NewsArticle (https://schema.org/NewsArticle) for a published article."""
+_UNSET = object()
+
+
+def news_article_jsonld(
+    article,
+    request,
+    *,
+    canonical=None,
+    description=None,
+    published=None,
+    modified=None,
+    image=_UNSET,
+) -> dict:
+    """schema.org NewsArticle (https://schema.org/NewsArticle) for a published article.
+    (article_head passes what it computed already: the address, description, ISO dates and
+    lead image.)"""
     canonical = canonical or request.build_absolute_uri(article.get_absolute_url())
     description = meta_description(article) if description is None else description
     data = {
@@ -193,8 +207,8 @@ def news_article_jsonld(article, request, *, canonical=None, description=None) -
         "mainEntityOfPage": {"@type": "WebPage", "@id": canonical},
         "url": canonical,
         "headline": article.headline,
-        "datePublished": iso_datetime(article.published_at),
-        "dateModified": iso_datetime(modified_at(article)),
+        "datePublished": published or iso_datetime(article.published_at),
+        "dateModified": modified or iso_datetime(modified_at(article)),
         "inLanguage": article.language,
     }
     if description:
@@ -210,7 +224,8 @@ def news_article_jsonld(article, request, *, canonical=None, description=None) -
         data["sourceOrganization"] = agency
         data["copyrightHolder"] = agency
     data["publisher"] = publisher(request)
-    image = lead_image(article, request)
+    if image is _UNSET:
+        image = lead_image(article, request)
     if image:
         image_object = {"@type": "ImageObject", "url": image["url"], "caption": image["caption"]}
         if image["width"]:
@@ -230,16 +245,23 @@ def jsonld_script(data) -> str:
 
 def article_head(article, request) -> dict:
     """Everything the article page's <head> metadata needs, computed once."""
-    canonical = request.build_absolute_uri(article.get_absolute_url())
-    description = meta_description(article)
-    return {
-        "canonical": canonical,
-        "description": description,
+    head = {
+        "canonical": request.build_absolute_uri(article.get_absolute_url()),
+        "description": meta_description(article),
         "locale": og_locale(article.language),
         "published": iso_datetime(article.published_at),
         "modified": iso_datetime(modified_at(article)),
         "image": lead_image(article, request),
-        "jsonld": jsonld_script(
-            news_article_jsonld(article, request, canonical=canonical, description=description)
-        ),
     }
+    head["jsonld"] = jsonld_script(
+        news_article_jsonld(
+            article,
+            request,
+            canonical=head["canonical"],
+            description=head["description"],
+            published=head["published"],
+            modified=head["modified"],
+            image=head["image"],
+        )
+    )
+    return head

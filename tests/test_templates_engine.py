@@ -39,15 +39,11 @@ READER_TEMPLATES = [
     "articles/author_detail.html",
     "articles/search.html",
     "articles/text_size.css",
-    "includes/agency_box.html",
     "includes/article_list.html",
-    "includes/article_meta.html",
     "includes/breaking_news.html",
     "includes/corrections.html",
-    "includes/figure.html",
     "includes/pagination.html",
     "includes/preview_banner.html",
-    "includes/text_size.html",
 ]
 
 
