@@ -439,6 +439,39 @@ class Article(models.Model):
         return True
 
 
+def read_image_size(file):
+    """(width, height) of an image file read from storage, or (None, None) when the file is
+    missing or cannot be read as an image: never an error (a photo stays shown, without its
+    size hints)."""
+    try:
+        return file.width, file.height
+    except (OSError, ValueError):
+        return None, None
+
+
+class SizedImageField(models.ImageField):
+    """An ImageField with width_field and height_field that reads a file's size only when a file
+    is assigned (Django's ImageFileDescriptor does it then), never when a row is loaded.
+
+    Django's ImageField also reads the size on every Model.__init__ (a post_init handler) when
+    the stored size is empty: every page view would then open a photo whose size is unknown,
+    and a missing file would make loading the row fail. Here a size is read on assignment (a
+    file uploaded, FieldFile.save(), a cleared field) or by Caption.save() when it is still
+    unknown, and a file that cannot be read leaves it unknown (None) instead of raising."""
+
+    def contribute_to_class(self, cls, name, **kwargs):
+        # FileField's, without ImageField's post_init handler (see the docstring).
+        models.FileField.contribute_to_class(self, cls, name, **kwargs)
+
+    def update_dimension_fields(self, instance, force=False, *args, **kwargs):
+        if not force or self.attname not in instance.__dict__:
+            return
+        file = getattr(instance, self.attname)
+        width, height = read_image_size(file) if file else (None, None)
+        setattr(instance, self.width_field, width)
+        setattr(instance, self.height_field, height)
+
+
 class Caption(models.Model):
     article = models.ForeignKey(
         Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="captions"
@@ -462,12 +495,23 @@ class Caption(models.Model):
         blank=True,
         help_text=_("Who took the photo: “Reuters/Jane Doe”."),
     )
-    image = models.ImageField(
+    image = SizedImageField(
         _("image"),
         upload_to="captions/%Y/%m/",
         blank=True,
         validators=[validate_image],
+        width_field="image_width",
+        height_field="image_height",
         help_text=_("Optional photo file."),
+    )
+    # The photo's size in pixels, stored when a file is assigned, so that pages give it to
+    # browsers (width and height of the <img>, og:image:width) without opening the file.
+    # None: no photo, or a file that could not be read.
+    image_width = models.PositiveIntegerField(
+        _("image width"), null=True, blank=True, editable=False
+    )
+    image_height = models.PositiveIntegerField(
+        _("image height"), null=True, blank=True, editable=False
     )
     image_url = models.URLField(
         _("image URL"),
@@ -482,6 +526,8 @@ class Caption(models.Model):
         _("position"), default=0, help_text=_("Order of the captions, smallest first.")
     )
 
+    # Revisions keep the photo's size with it: simple-history restores a field it excludes from
+    # the current row, which would give a restored photo the size of the one it replaces.
     history = revisions()
 
     class Meta:
@@ -496,6 +542,19 @@ class Caption(models.Model):
 
     def __str__(self):
         return self.text[:80]
+
+    def save(self, *args, **kwargs):
+        # A photo given by name (a restored revision, a caption made with a stored file) has
+        # no size yet: read it once here. A file that cannot be read leaves it unknown.
+        if (
+            not {"image", "image_width", "image_height"} & self.get_deferred_fields()
+            and self.image
+            and (self.image_width is None or self.image_height is None)
+        ):
+            self.image_width, self.image_height = read_image_size(self.image)
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "image_width", "image_height"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return self.article.get_absolute_url()
@@ -512,14 +571,11 @@ class Caption(models.Model):
         return alt
 
     def image_size(self):
-        """(width, height) of the photo, or None: a missing or broken file must not break
-        the page (the photo is then shown without its size hints)."""
-        if not self.image:
+        """(width, height) of the photo as stored, or None (no photo, or a missing or broken
+        file: the photo is then shown without its size hints). Never opens the file."""
+        if not self.image or self.image_width is None or self.image_height is None:
             return None
-        try:
-            return self.image.width, self.image.height
-        except (OSError, ValueError):
-            return None
+        return self.image_width, self.image_height
 
 
 class Correction(models.Model):
