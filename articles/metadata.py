@@ -138,15 +138,16 @@ def news_language(language: str) -> str:
     return "zh-tw" if subtags & {"hant", "tw", "hk", "mo"} else "zh-cn"
 
 
-def lead_caption(article):
-    """The caption shown first on the page (the lead one when there is one), or None."""
-    captions = list(article.captions.all())
+def lead_caption(article, captions=None):
+    """The caption shown first on the page (the lead one when there is one), or None.
+    `captions`: the article's, in order, when the caller has them."""
+    captions = list(article.captions.all()) if captions is None else captions
     return captions[0] if captions else None
 
 
-def lead_image(article, request):
+def lead_image(article, request, captions=None):
     """{"url", "alt", "caption", "width", "height"} of the lead photo, or None."""
-    caption = lead_caption(article)
+    caption = lead_caption(article, captions)
     if caption is None or not caption.image:
         return None
     size = caption.image_size()
@@ -195,10 +196,11 @@ def news_article_jsonld(
     published=None,
     modified=None,
     image=_UNSET,
+    authors=None,
 ) -> dict:
     """schema.org NewsArticle (https://schema.org/NewsArticle) for a published article.
-    (article_head passes what it computed already: the address, description, ISO dates and
-    lead image.)"""
+    (article_head passes what it computed or has already: the address, description, ISO
+    dates, lead image and the authors.)"""
     canonical = canonical or request.build_absolute_uri(article.get_absolute_url())
     description = meta_description(article) if description is None else description
     data = {
@@ -215,7 +217,7 @@ def news_article_jsonld(
         data["description"] = description
     authors = [
         {"@type": "Person", "name": author.name, "url": author_url(author, request)}
-        for author in article.authors.all()
+        for author in (article.authors.all() if authors is None else authors)
     ]
     if authors:
         data["author"] = authors
@@ -243,15 +245,16 @@ def jsonld_script(data) -> str:
     )
 
 
-def article_head(article, request) -> dict:
-    """Everything the article page's <head> metadata needs, computed once."""
+def article_head(article, request, *, authors=None, captions=None) -> dict:
+    """Everything the article page's <head> metadata needs, computed once (`authors` and
+    `captions`: the article's, when the caller has them)."""
     head = {
         "canonical": request.build_absolute_uri(article.get_absolute_url()),
         "description": meta_description(article),
         "locale": og_locale(article.language),
         "published": iso_datetime(article.published_at),
         "modified": iso_datetime(modified_at(article)),
-        "image": lead_image(article, request),
+        "image": lead_image(article, request, captions),
     }
     head["jsonld"] = jsonld_script(
         news_article_jsonld(
@@ -262,6 +265,7 @@ def article_head(article, request) -> dict:
             published=head["published"],
             modified=head["modified"],
             image=head["image"],
+            authors=authors,
         )
     )
     return head

@@ -256,19 +256,11 @@ def _with_agency(db, article, row, loader, agency_loader):
     article.agency = agency_loader.load(db, agency_row) if agency_row[0] is not None else None
 
 
-def _set_prefetched(instance, name, objects):
-    """What prefetch_related() leaves on an instance: `instance.<name>.all()` then returns
-    `objects` without a query."""
-    queryset = getattr(instance, name).all()
-    queryset._result_cache = objects
-    queryset._prefetch_done = True
-    instance.__dict__.setdefault("_prefetched_objects_cache", {})[name] = queryset
-
-
 def published_article(slug, now=None):
-    """The published article at this slug for its page, or None: with its agency, authors
-    and captions (as if prefetched), `latest_correction_at` (None without corrections) and
-    the active alert's `alert_text` and `alert_url` (None without one). One query."""
+    """The published article at this slug for its page, or None: with its agency, its
+    authors and captions as lists (`page_authors`, `page_captions`: article.authors and
+    article.captions would query again), `latest_correction_at` (None without corrections)
+    and the active alert's `alert_text` and `alert_url` (None without one). One query."""
     db = _read_db()
     now = _adapt(db, now or timezone.now())
     published = [slug, Article.Status.PUBLISHED, now]
@@ -288,8 +280,7 @@ def published_article(slug, now=None):
     captions = [_CAPTION.load(db, r, captions_start) for r in rows if r[0] == 2]
     for caption in captions:
         caption.article = article  # the figure's text falls back to the article's language
-    _set_prefetched(article, "authors", authors)
-    _set_prefetched(article, "captions", captions)
+    article.page_authors, article.page_captions = authors, captions
     return article
 
 

@@ -99,11 +99,17 @@ def with_latest_correction(queryset):
 
 
 def article_page_context(article):
-    """What the article template needs besides the article: the time of the last update for
-    readers and the correction notes (queried only when the article has some)."""
+    """What the article template needs besides the article: its authors and captions (the
+    lists the reader's query brought, else the prefetched ones of a preview), the time of the
+    last update for readers and the correction notes (queried only when the article has
+    some)."""
+    authors = getattr(article, "page_authors", None)
+    captions = getattr(article, "page_captions", None)
     corrections = list(article.corrections.all()) if article.latest_correction_at else []
     updated = article.published_at and metadata.modified_at(article)
     return {
+        "authors": list(article.authors.all()) if authors is None else authors,
+        "captions": list(article.captions.all()) if captions is None else captions,
         "corrections": corrections,
         "updated": updated,
         "show_updated": bool(

@@ -57,8 +57,8 @@ def test_published_article_reads_the_article_its_agency_authors_and_captions(new
     reader_queries.published_article("grain-deal", now=NOW)
     with CaptureQueriesContext(connection) as queries:
         article = reader_queries.published_article("grain-deal", now=NOW)
-        authors = [author.name for author in article.authors.all()]
-        captions = [caption.text for caption in article.captions.all()]
+        authors = [author.name for author in article.page_authors]
+        captions = [caption.text for caption in article.page_captions]
         agency = article.agency.name
         body = article.body
     assert len(queries) == 1  # one statement: article, agency, alert, authors, captions
@@ -71,7 +71,7 @@ def test_published_article_reads_the_article_its_agency_authors_and_captions(new
     # Authors by name (Author.Meta.ordering), captions lead first, then by position.
     assert authors == ["Ana Ruiz", "Zoë Ward"]
     assert captions == ["Lead caption", "사진 설명", "Second caption"]
-    assert [c.pk for c in article.captions.all()] == [
+    assert [c.pk for c in article.page_captions] == [
         c.pk for c in Caption.objects.filter(article=article)
     ]
     assert article.latest_correction_at is None
@@ -101,8 +101,8 @@ def test_an_article_without_agency_authors_or_captions(newsroom):
     with CaptureQueriesContext(connection) as queries:
         article = reader_queries.published_article("no-agency", now=NOW)
         assert article.agency is None
-        assert list(article.authors.all()) == []
-        assert list(article.captions.all()) == []
+        assert article.page_authors == []
+        assert article.page_captions == []
     assert len(queries) == 1  # one statement: article, agency, alert, authors, captions
 
 
