@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
 from django.db import models
 from django.urls import path
 from django.utils.html import format_html, format_html_join
@@ -7,7 +8,7 @@ from django.utils.html import format_html, format_html_join
 from . import admin_import
 from .admin_editing import CaptionEditingMixin, EditingAdminMixin
 from .admin_history import HistoryAdminMixin, RevisionHistoryAdmin
-from .admin_wire import WireAdminMixin
+from .admin_wire import WIRE_PUBSTATUS, WireAdminMixin
 from .admin_workflow import WorkflowAdminMixin
 from .models import Agency, Alert, Article, Author, Caption, IngestRecord
 
@@ -44,6 +45,15 @@ class CaptionInline(CaptionEditingMixin, admin.StackedInline):
     ]
 
 
+class ArticleChangeList(ChangeList):
+    """The change list's page of articles is read through ArticleAdmin.changelist_rows. Only
+    the rows shown: get_queryset() (the change form's object, actions, counts) is unchanged."""
+
+    def get_results(self, request):
+        self.queryset = self.model_admin.changelist_rows(self.queryset)
+        super().get_results(request)
+
+
 @admin.register(Article)
 class ArticleAdmin(
     WireAdminMixin, EditingAdminMixin, WorkflowAdminMixin, HistoryAdminMixin, admin.ModelAdmin
@@ -68,6 +78,23 @@ class ArticleAdmin(
         ),
         ("History", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
+    # Never shown in the change list: a page of 100 rows would otherwise carry each body twice
+    # (as typed and as rendered) and the agency's metadata. The change form reads them all.
+    changelist_deferred = [
+        "standfirst",
+        "body",
+        "rendered_body",
+        "rendered_body_key",
+        "wire_metadata",
+    ]
+
+    def get_changelist(self, request, **kwargs):
+        return ArticleChangeList
+
+    def changelist_rows(self, queryset):
+        """The change list's rows: the articles without their text (changelist_deferred), with
+        the agency's status that the "state for readers" column reads (as wire_pubstatus)."""
+        return queryset.defer(*self.changelist_deferred).annotate(wire_pubstatus=WIRE_PUBSTATUS)
 
     def get_urls(self):
         return [

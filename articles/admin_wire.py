@@ -16,11 +16,16 @@
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models.fields.json import KT
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 
-from .ingest.writer import canceled_by_agency
+from .ingest.writer import CANCELED, canceled_by_agency
 from .models import Article, IngestRecord
+
+# The agency's status alone, for the change list's rows, which do not read wire_metadata
+# (ArticleAdmin.changelist_rows annotates them with it as wire_pubstatus).
+WIRE_PUBSTATUS = KT("wire_metadata__pubstatus")
 
 NOT_DUPLICATE_REASON = "admin: not a duplicate"
 NOT_DUPLICATE_LOG = "Not a duplicate: the possible duplicate flag was cleared."
@@ -63,9 +68,13 @@ class WireAdminMixin:
     @admin.display(description="state for readers", ordering="status")
     def reader_state(self, article):
         state = super().reader_state(article)
-        if article.status == Article.Status.DRAFT and canceled_by_agency(article):
-            return f"{state} (canceled by the agency)"
-        return state
+        if article.status != Article.Status.DRAFT:
+            return state
+        if "wire_metadata" in article.get_deferred_fields():  # a change list row
+            canceled = getattr(article, "wire_pubstatus", None) in CANCELED
+        else:
+            canceled = canceled_by_agency(article)
+        return f"{state} (canceled by the agency)" if canceled else state
 
     def clear_duplicate_flags(self, request, queryset):
         """Clear the flag of the articles of `queryset` that have it: one revision each (with
