@@ -35,9 +35,10 @@ _static_addresses = {}
 _slug_patterns = {}
 
 
-def address(name, *args):
-    """reverse(name, args=args), memoized."""
-    key = (name, args, get_script_prefix())
+def address(name, *args, prefix=None):
+    """reverse(name, args=args), memoized. `prefix`: the script prefix, when the caller has
+    it (a page's template asks for a dozen addresses: one look-up of it, not twelve)."""
+    key = (name, args, prefix or get_script_prefix())
     try:
         return _addresses[key]
     except KeyError:
@@ -48,10 +49,10 @@ def address(name, *args):
     return found
 
 
-def static_address(path):
+def static_address(path, prefix=None):
     """django.templatetags.static.static(path), memoized (STATIC_URL may be relative to the
     script prefix)."""
-    key = (path, get_script_prefix())
+    key = (path, prefix or get_script_prefix())
     try:
         return _static_addresses[key]
     except KeyError:

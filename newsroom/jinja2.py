@@ -11,8 +11,11 @@ MarkupSafe's escaping of quotes in text ("&#39;" and "&#34;", where Django wrote
 "&quot;"): the same characters for browsers, and no function call per printed value.
 """
 
+from functools import partial
+
 from django.template import defaultfilters
 from django.templatetags.static import PrefixNode
+from django.urls import get_script_prefix
 from django.utils.timezone import template_localtime
 from jinja2 import Environment, Undefined
 
@@ -52,9 +55,13 @@ def reader(request):
     """The reader context (articles.context_processors.reader), with the breaking-news alert
     as `site_alert`: Django's Jinja2 backend applies context processors over the view's
     context, and the article page brings its own `alert` (from its own query). base.html uses
-    the view's when there is one."""
+    the view's when there is one. And url()/static() bound to the request's script prefix."""
     context = reader_context(request)
     context["site_alert"] = context.pop("alert")
+    # url() and static() for this page: the script prefix looked up once.
+    prefix = get_script_prefix()
+    context["url"] = partial(address, prefix=prefix)
+    context["static"] = partial(static_address, prefix=prefix)
     return context
 
 
