@@ -147,7 +147,10 @@ def mark_public(response):
     seconds = settings.PUBLIC_CACHE_SECONDS
     # Browsers ask again every time; shared caches (nginx's micro-cache, a CDN) keep the page
     # `seconds` (nginx reads s-maxage before max-age).
-    patch_cache_control(response, public=True, max_age=0, s_maxage=seconds)
+    if response.has_header("Cache-Control"):
+        patch_cache_control(response, public=True, max_age=0, s_maxage=seconds)
+    else:  # the usual case, without parsing a header
+        response["Cache-Control"] = f"public, max-age=0, s-maxage={seconds}"
     if response.status_code == 200:
         response.public_page = True
     return response
