@@ -88,14 +88,12 @@ ALERT = f"SELECT text, url FROM {ALERT_TABLE} WHERE {_ALERT_WHERE} ORDER BY star
 PUBLISHED = "a.status = %s AND a.published_at <= %s"
 
 CORRECTION_TABLE = Article.corrections.rel.related_model._meta.db_table
-# The published article at a slug, as a subquery for the authors' and captions' parts.
-_ARTICLE_ID = f"(SELECT a.id FROM {ARTICLE_TABLE} a WHERE a.slug = %s AND {PUBLISHED})"
 
 
 def article_page_sql(connection):
-    """The article page's one statement: the article (with its agency, the time of its
-    latest correction and the active alert), then its authors, then its captions, as the
-    rows of one UNION ALL, told apart by their first column (0, 1, 2). Each part fills its
+    """The article page's one statement: the published article at the slug (`page`, found
+    once), then the article (with its agency, the time of its latest correction and the
+    active alert), its authors and its captions, as the rows of one UNION ALL, told apart by their first column (0, 1, 2). Each part fills its
     own columns and leaves the others NULL (typed: PostgreSQL resolves the type of a column
     of NULLs as text), and sorts by its own order: authors by name, captions as
     Caption.Meta.ordering. One round trip instead of three (0.26 -> 0.1 ms on loopback)."""
@@ -114,6 +112,7 @@ def article_page_sql(connection):
     article_nulls = f"{nulls(ARTICLE_COLUMNS)}, {nulls(AGENCY_COLUMNS)}"
     extras_nulls = f"{null(CORRECTION_NOTED_AT)}, {null(ALERT_TEXT)}, {null(ALERT_URL)}"
     return f"""
+WITH page AS (SELECT a.id FROM {ARTICLE_TABLE} a WHERE a.slug = %s AND {PUBLISHED})
 SELECT 0 AS part, {article_part},
   (SELECT MAX(c.noted_at) FROM {CORRECTION_TABLE} c WHERE c.article_id = a.id),
   (SELECT text FROM {ALERT_TABLE} WHERE {_ALERT_WHERE} ORDER BY starts_at DESC LIMIT 1),
@@ -121,18 +120,18 @@ SELECT 0 AS part, {article_part},
   {nulls(AUTHOR_COLUMNS)}, {nulls(CAPTION_COLUMNS)},
   {null(name)} AS sort_name, {null(is_lead)} AS sort_lead, {null(position)} AS sort_position,
   {null(key)} AS sort_id
-FROM {ARTICLE_TABLE} a LEFT OUTER JOIN {AGENCY_TABLE} g ON g.id = a.agency_id
-WHERE a.slug = %s AND {PUBLISHED}
+FROM page INNER JOIN {ARTICLE_TABLE} a ON a.id = page.id
+LEFT OUTER JOIN {AGENCY_TABLE} g ON g.id = a.agency_id
 UNION ALL
 SELECT 1, {article_nulls}, {extras_nulls}, {_select(AUTHOR_COLUMNS)}, {nulls(CAPTION_COLUMNS)},
   au.name, {null(is_lead)}, {null(position)}, au.id
 FROM {Author._meta.db_table} au INNER JOIN {THROUGH.db_table} t ON t.author_id = au.id
-WHERE t.article_id = {_ARTICLE_ID}
+WHERE t.article_id = (SELECT id FROM page)
 UNION ALL
 SELECT 2, {article_nulls}, {extras_nulls}, {nulls(AUTHOR_COLUMNS)}, {_select(CAPTION_COLUMNS)},
   {null(name)}, c.is_lead, c.position, c.id
 FROM {Caption._meta.db_table} c
-WHERE c.article_id = {_ARTICLE_ID}
+WHERE c.article_id = (SELECT id FROM page)
 ORDER BY part, sort_name, sort_lead DESC, sort_position, sort_id
 """
 
@@ -277,8 +276,8 @@ def published_article(slug, now=None):
     and the active alert's `alert_text` and `alert_url` (None without one). One query."""
     db = _read_db()
     now = _adapt(db, now or timezone.now())
-    published = [slug, Article.Status.PUBLISHED, now]
-    rows = _STATEMENTS["article_page"].rows(db, [now, now, now, now, *published * 3])
+    params = [slug, Article.Status.PUBLISHED, now, now, now, now, now]
+    rows = _STATEMENTS["article_page"].rows(db, params)
     if not rows or rows[0][0] != 0:
         return None
     row = rows[0]
