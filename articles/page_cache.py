@@ -294,23 +294,35 @@ def storable(response) -> bool:
     )
 
 
+# The request headers that make a request conditional (get_conditional_response).
+CONDITIONAL_HEADERS = (
+    "HTTP_IF_NONE_MATCH",
+    "HTTP_IF_MODIFIED_SINCE",
+    "HTTP_IF_MATCH",
+    "HTTP_IF_UNMODIFIED_SINCE",
+)
+
+
 def answer(request, state: State, key: str, page: Page | None):
     """The response for a page found (or, with page None, only validated) in the cache, or
     None when the view must render it."""
-    found = validators(state, key)
-    response = get_conditional_response(request, response=None, **found)
-    if response is not None:
-        return with_cache_headers(response, found)
+    if any(header in request.META for header in CONDITIONAL_HEADERS):
+        found = validators(state, key)
+        response = get_conditional_response(request, response=None, **found)
+        if response is not None:
+            return with_cache_headers(response, found)
     if page is None:
         return None
     response = HttpResponse(b"" if request.method == "HEAD" else page.content)
+    # The headers the stack gave the page, and its caching headers (Cache-Control, and the
+    # ETag and Last-Modified of its generation, which is the current one), stored with it.
     for name, value in page.headers:
         response[name] = value
     if request.method == "HEAD":
         response["Content-Length"] = str(len(page.content))
     if settings.PAGE_CACHE_STATUS_HEADER:
         response["X-Page-Cache"] = "hit"
-    return with_cache_headers(response, found)
+    return response
 
 
 def with_cache_headers(response, found):
@@ -363,10 +375,16 @@ class PageCacheMiddleware:
         return response
 
     def store(self, key, state, response):
-        headers = tuple(
-            (name, value)
-            for name, value in response.items()
-            if name.lower() not in NOT_STORED_HEADERS
+        found = validators(state, key)
+        headers = (
+            *(
+                (name, value)
+                for name, value in response.items()
+                if name.lower() not in NOT_STORED_HEADERS
+            ),
+            ("Cache-Control", response["Cache-Control"]),
+            ("ETag", found["etag"]),
+            ("Last-Modified", http_date(found["last_modified"])),
         )
         page = Page(state.generation, etag_for(state, key), response.content, headers)
         try:
