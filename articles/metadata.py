@@ -163,9 +163,21 @@ def lead_image(article, request, captions=None):
     }
 
 
+def absolute(request, address):
+    """request.build_absolute_uri(address) for an address that is already a URI (reverse()'s,
+    static()'s), with the scheme and host read once per request: a page's metadata has four
+    or more of them."""
+    if not address.startswith("/") or address.startswith("//"):
+        return request.build_absolute_uri(address)  # another host's, or protocol-relative
+    origin = request.__dict__.get("_newsroom_origin")
+    if origin is None:
+        origin = request.__dict__["_newsroom_origin"] = request.build_absolute_uri("/")[:-1]
+    return origin + address
+
+
 def author_url(author, request):
     """Absolute address of the author's page."""
-    return request.build_absolute_uri(author.get_absolute_url())
+    return absolute(request, author.get_absolute_url())
 
 
 def _organization(name, url=None, **extra):
@@ -177,13 +189,11 @@ def _organization(name, url=None, **extra):
 
 
 def publisher(request):
+    """The site as schema.org Organization (its address and logo on this request's host)."""
     return _organization(
         settings.SITE_NAME,
-        request.build_absolute_uri(address("articles:home")),
-        logo={
-            "@type": "ImageObject",
-            "url": request.build_absolute_uri(static_address("favicon.svg")),
-        },
+        absolute(request, address("articles:home")),
+        logo={"@type": "ImageObject", "url": absolute(request, static_address("favicon.svg"))},
     )
 
 
@@ -204,7 +214,7 @@ def news_article_jsonld(
     """schema.org NewsArticle (https://schema.org/NewsArticle) for a published article.
     (article_head passes what it computed or has already: the address, description, ISO
     dates, lead image and the authors.)"""
-    canonical = canonical or request.build_absolute_uri(article.get_absolute_url())
+    canonical = canonical or absolute(request, article.get_absolute_url())
     description = meta_description(article) if description is None else description
     data = {
         "@context": "https://schema.org",
@@ -252,7 +262,7 @@ def article_head(article, request, *, authors=None, captions=None) -> dict:
     """Everything the article page's <head> metadata needs, computed once (`authors` and
     `captions`: the article's, when the caller has them)."""
     head = {
-        "canonical": request.build_absolute_uri(article.get_absolute_url()),
+        "canonical": absolute(request, article.get_absolute_url()),
         "description": meta_description(article),
         "locale": og_locale(article.language),
         "published": iso_datetime(article.published_at),

@@ -23,6 +23,10 @@ admin.site.site_title = "Newsroom"
 admin.site.index_title = "Newsroom"
 
 urlpatterns = [
+    # The readers' pages first: Django tries the patterns in order, and these are nearly all
+    # the requests (no pattern below overlaps theirs: admin/, the sitemaps, robots.txt,
+    # healthz and favicon.ico are not addresses of articles.urls).
+    path("", include("articles.urls")),
     path("admin/", admin.site.urls),
     path(
         "sitemap.xml",
@@ -34,7 +38,6 @@ urlpatterns = [
     path("robots.txt", public_page(robots_txt), name="robots_txt"),
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", FaviconRedirect.as_view(), name="favicon"),
-    path("", include("articles.urls")),
 ]
 
 if settings.SERVE_MEDIA:

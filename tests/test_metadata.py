@@ -472,3 +472,21 @@ def test_404_page_has_no_canonical(client, db):
     document = parse(client.get("/no-such-page/").content)
     assert document.find("link", rel="canonical") is None
     assert document.find("script", type="application/ld+json") is None
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "/articles/kerry-lavrov/",
+        "/articles/%EC%82%AC%EC%A7%84/",
+        "/static/favicon.3f2a9c81b7e4.svg",
+        "/news/authors/jane-doe/",
+        "https://cdn.example/static/favicon.svg",
+        "//cdn.example/static/favicon.svg",
+    ],
+)
+def test_absolute_addresses_are_build_absolute_uris(rf, address):
+    request = rf.get("/articles/x/", secure=True)
+    assert metadata.absolute(request, address) == request.build_absolute_uri(address)
+    # The second time from the scheme and host read the first time.
+    assert metadata.absolute(request, address) == request.build_absolute_uri(address)
