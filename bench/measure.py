@@ -143,7 +143,7 @@ def check(summary, queries):
         results.append(
             {
                 "check": name,
-                "value": f"{ratio:.0%}",
+                "value": f"{ratio:.1%}",
                 "ratio": ratio,
                 "pass": ratio >= least and clean,
             }
@@ -322,7 +322,7 @@ def markdown(report):
         errors = row["non_2xx"] + row["errors"]
         lines.append(
             f"| {name}{f' (errors: {errors})' if errors else ''} "
-            f"| {fmt_rate(row['req_per_s'])} | {row['req_per_s'] / floor:.0%} "
+            f"| {fmt_rate(row['req_per_s'])} | {row['req_per_s'] / floor:.1%} "
             f"| {row['req_per_s'] / static:.1%} | {row['p50_ms']:.2f} | {row['p99_ms']:.2f} "
             f"| {'n/a' if queries is None else queries} "
             f"| {', '.join(fmt_rate(r) for r in row['rounds'])} |"
