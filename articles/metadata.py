@@ -141,16 +141,11 @@ def news_language(language: str) -> str:
     return "zh-tw" if subtags & {"hant", "tw", "hk", "mo"} else "zh-cn"
 
 
-def lead_caption(article, captions=None):
-    """The caption shown first on the page (the lead one when there is one), or None.
-    `captions`: the article's, in order, when the caller has them."""
-    captions = list(article.captions.all()) if captions is None else captions
-    return captions[0] if captions else None
-
-
-def lead_image(article, request, captions=None):
-    """{"url", "alt", "caption", "width", "height"} of the lead photo, or None."""
-    caption = lead_caption(article, captions)
+def lead_image(captions, request):
+    """{"url", "alt", "caption", "width", "height"} of the lead photo (that of the caption
+    shown first: the lead one when there is one), or None. `captions`: the article's, in
+    their order."""
+    caption = captions[0] if captions else None
     if caption is None or not caption.image:
         return None
     size = caption.image_size()
@@ -197,40 +192,26 @@ def publisher(request):
     )
 
 
-_UNSET = object()
-
-
-def news_article_jsonld(
-    article,
-    request,
-    *,
-    canonical=None,
-    description=None,
-    published=None,
-    modified=None,
-    image=_UNSET,
-    authors=None,
-) -> dict:
-    """schema.org NewsArticle (https://schema.org/NewsArticle) for a published article.
-    (article_head passes what it computed or has already: the address, description, ISO
-    dates, lead image and the authors.)"""
-    canonical = canonical or absolute(request, article.get_absolute_url())
-    description = meta_description(article) if description is None else description
+def news_article_jsonld(article, request, head, authors) -> dict:
+    """schema.org NewsArticle (https://schema.org/NewsArticle) for a published article, from
+    what article_head computed (address, description, ISO dates, lead image) and its
+    authors."""
+    canonical, description, image = head["canonical"], head["description"], head["image"]
     data = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
         "mainEntityOfPage": {"@type": "WebPage", "@id": canonical},
         "url": canonical,
         "headline": article.headline,
-        "datePublished": published or iso_datetime(article.published_at),
-        "dateModified": modified or iso_datetime(modified_at(article)),
+        "datePublished": head["published"],
+        "dateModified": head["modified"],
         "inLanguage": article.language,
     }
     if description:
         data["description"] = description
     authors = [
         {"@type": "Person", "name": author.name, "url": author_url(author, request)}
-        for author in (article.authors.all() if authors is None else authors)
+        for author in authors
     ]
     if authors:
         data["author"] = authors
@@ -239,8 +220,6 @@ def news_article_jsonld(
         data["sourceOrganization"] = agency
         data["copyrightHolder"] = agency
     data["publisher"] = publisher(request)
-    if image is _UNSET:
-        image = lead_image(article, request)
     if image:
         image_object = {"@type": "ImageObject", "url": image["url"], "caption": image["caption"]}
         if image["width"]:
@@ -258,27 +237,16 @@ def jsonld_script(data) -> str:
     )
 
 
-def article_head(article, request, *, authors=None, captions=None) -> dict:
+def article_head(article, request, authors, captions) -> dict:
     """Everything the article page's <head> metadata needs, computed once (`authors` and
-    `captions`: the article's, when the caller has them)."""
+    `captions`: the article's, as the page shows them)."""
     head = {
         "canonical": absolute(request, article.get_absolute_url()),
         "description": meta_description(article),
         "locale": og_locale(article.language),
         "published": iso_datetime(article.published_at),
         "modified": iso_datetime(modified_at(article)),
-        "image": lead_image(article, request, captions),
+        "image": lead_image(captions, request),
     }
-    head["jsonld"] = jsonld_script(
-        news_article_jsonld(
-            article,
-            request,
-            canonical=head["canonical"],
-            description=head["description"],
-            published=head["published"],
-            modified=head["modified"],
-            image=head["image"],
-            authors=authors,
-        )
-    )
+    head["jsonld"] = jsonld_script(news_article_jsonld(article, request, head, authors))
     return head

@@ -68,9 +68,9 @@ def time_element(value):
 _time_elements = {}
 
 
-def article_head(request, article, authors=None, captions=None) -> dict:
+def article_head(request, article, authors, captions) -> dict:
     """The article page's <head> metadata: canonical, description, dates, image, JSON-LD."""
-    return metadata.article_head(article, request, authors=authors, captions=captions)
+    return metadata.article_head(article, request, authors, captions)
 
 
 def canonical_url(request, page_obj=None) -> str:

@@ -124,7 +124,7 @@ class ArticleDetailView(DetailView):
     model = Article
 
     def get_object(self, queryset=None):
-        # Three queries, the breaking-news alert included (see articles.reader_queries).
+        # One query, the breaking-news alert included (see articles.reader_queries).
         article = published_article(self.kwargs["slug"])
         if article is None:
             raise Http404("No such article.")

@@ -6,9 +6,10 @@ the home page's 4.8 ms). The admin, its templates and the sitemaps stay with Dja
 
 Templates see what Django's templates saw, spelt as functions: `url("articles:home")`,
 `static("css/site.css")` (both memoized: articles.addresses), `time_element(value)`,
-`value|lang_runs(language)` (articles/templating.py holds the site's own). The output is the same HTML but for
-MarkupSafe's escaping of quotes in text ("&#39;" and "&#34;", where Django wrote "&#x27;" and
-"&quot;"): the same characters for browsers, and no function call per printed value.
+`value|lang_runs(language)` (articles/templating.py holds the site's own). The output is the
+same HTML but for MarkupSafe's escaping of quotes in text ("&#39;" and "&#34;", where Django
+wrote "&#x27;" and "&quot;"): the same characters for browsers, and no function call per
+printed value.
 """
 
 from functools import partial
