@@ -9,6 +9,7 @@ no database query.
 import html
 import json
 import re
+from typing import NamedTuple
 
 from django.conf import settings
 from django.utils import timezone
@@ -142,21 +143,30 @@ def news_language(language: str) -> str:
     return "zh-tw" if subtags & {"hant", "tw", "hk", "mo"} else "zh-cn"
 
 
+class LeadImage(NamedTuple):
+    """The lead photo as the page's metadata shows it (`width`/`height`: None when unknown)."""
+
+    url: str
+    alt: str
+    caption: str
+    width: int | None
+    height: int | None
+
+
 def lead_image(captions, request):
-    """{"url", "alt", "caption", "width", "height"} of the lead photo (that of the caption
-    shown first: the lead one when there is one), or None. `captions`: the article's, in
-    their order."""
+    """The LeadImage of the lead photo (that of the caption shown first: the lead one when
+    there is one), or None. `captions`: the article's, in their order."""
     caption = captions[0] if captions else None
     if caption is None or not caption.image:
         return None
-    size = caption.image_size()
-    return {
-        "url": request.build_absolute_uri(caption.image.url),
-        "alt": caption.image_alt() or caption.text,
-        "caption": caption.text,
-        "width": size[0] if size else None,
-        "height": size[1] if size else None,
-    }
+    width, height = caption.image_size() or (None, None)
+    return LeadImage(
+        request.build_absolute_uri(caption.image.url),
+        caption.image_alt() or caption.text,
+        caption.text,
+        width,
+        height,
+    )
 
 
 def absolute(request, address):
@@ -197,15 +207,15 @@ def news_article_jsonld(article, request, head, authors) -> dict:
     """schema.org NewsArticle (https://schema.org/NewsArticle) for a published article, from
     what article_head computed (address, description, ISO dates, lead image) and its
     authors."""
-    canonical, description, image = head["canonical"], head["description"], head["image"]
+    canonical, description, image = head.canonical, head.description, head.image
     data = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
         "mainEntityOfPage": {"@type": "WebPage", "@id": canonical},
         "url": canonical,
         "headline": article.headline,
-        "datePublished": head["published"],
-        "dateModified": head["modified"],
+        "datePublished": head.published,
+        "dateModified": head.modified,
         "inLanguage": article.language,
     }
     if description:
@@ -222,9 +232,9 @@ def news_article_jsonld(article, request, head, authors) -> dict:
         data["copyrightHolder"] = agency
     data["publisher"] = publisher(request)
     if image:
-        image_object = {"@type": "ImageObject", "url": image["url"], "caption": image["caption"]}
-        if image["width"]:
-            image_object.update(width=image["width"], height=image["height"])
+        image_object = {"@type": "ImageObject", "url": image.url, "caption": image.caption}
+        if image.width:
+            image_object.update(width=image.width, height=image.height)
         data["image"] = image_object
     return data
 
@@ -238,16 +248,28 @@ def jsonld_script(data) -> str:
     return mark_safe('<script type="application/ld+json">' + text + "</script>")  # escaped
 
 
-def article_head(article, request, authors, captions) -> dict:
+class ArticleHead(NamedTuple):
+    """The article page's <head> metadata. Attributes, not a dict: a template reads
+    `meta.canonical` as an attribute first (a dict would cost it an AttributeError each time)."""
+
+    canonical: str
+    description: str
+    locale: str
+    published: str  # ISO 8601
+    modified: str
+    image: LeadImage | None
+    jsonld: str = ""  # the <script type="application/ld+json"> element
+
+
+def article_head(article, request, authors, captions) -> ArticleHead:
     """Everything the article page's <head> metadata needs, computed once (`authors` and
     `captions`: the article's, as the page shows them)."""
-    head = {
-        "canonical": absolute(request, article.get_absolute_url()),
-        "description": meta_description(article),
-        "locale": og_locale(article.language),
-        "published": iso_datetime(article.published_at),
-        "modified": iso_datetime(modified_at(article)),
-        "image": lead_image(captions, request),
-    }
-    head["jsonld"] = jsonld_script(news_article_jsonld(article, request, head, authors))
-    return head
+    head = ArticleHead(
+        canonical=absolute(request, article.get_absolute_url()),
+        description=meta_description(article),
+        locale=og_locale(article.language),
+        published=iso_datetime(article.published_at),
+        modified=iso_datetime(modified_at(article)),
+        image=lead_image(captions, request),
+    )
+    return head._replace(jsonld=jsonld_script(news_article_jsonld(article, request, head, authors)))

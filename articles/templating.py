@@ -68,7 +68,7 @@ def time_element(value):
 _time_elements = {}
 
 
-def article_head(request, article, authors, captions) -> dict:
+def article_head(request, article, authors, captions) -> metadata.ArticleHead:
     """The article page's <head> metadata: canonical, description, dates, image, JSON-LD."""
     return metadata.article_head(article, request, authors, captions)
 

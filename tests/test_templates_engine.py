@@ -17,6 +17,7 @@ from articles.addresses import address as url
 from articles.addresses import static_address as static
 from articles.models import Alert
 from articles.templating import time_element
+from newsroom.jinja2 import frame
 from tests.test_article_page import parse
 
 READER_TEMPLATES = [
@@ -44,6 +45,8 @@ READER_TEMPLATES = [
     "includes/corrections.html",
     "includes/pagination.html",
     "includes/preview_banner.html",
+    "frame/head_links.html",
+    "frame/site_nav.html",
 ]
 
 
@@ -121,6 +124,30 @@ def test_pages_under_a_script_prefix_link_under_it(client, db, script_prefix):
     script_prefix("/")
     document = parse(client.get("/").content)
     assert document.one("a", cls="brand").get("href") == "/"
+
+
+def test_the_frame_is_rendered_once_per_script_prefix(script_prefix):
+    environment = engines["jinja2"].env
+    head = frame(environment, "head_links")
+    assert frame(environment, "head_links") is head
+    assert '<link rel="stylesheet" href="/static/css/site.css">' in head
+    script_prefix("/news/")
+    assert 'href="/news/feeds/rss.xml"' in frame(environment, "head_links")
+    assert 'href="/feeds/rss.xml"' in head
+
+
+def test_the_frame_follows_the_settings(client, db, settings):
+    client.get("/")  # the frame is rendered, and kept
+    settings.SITE_NAME = "Daily Planet"
+    document = parse(client.get("/").content)
+    assert document.one("link", type="application/rss+xml").get("title") == "Daily Planet (RSS)"
+
+
+def test_the_frame_is_rendered_each_time_while_templates_reload(monkeypatch):
+    environment = engines["jinja2"].env
+    monkeypatch.setattr(environment, "auto_reload", True)
+    assert frame(environment, "site_nav") == frame(environment, "site_nav")
+    assert frame(environment, "site_nav") is not frame(environment, "site_nav")
 
 
 # --- time_element -------------------------------------------------------------------------
