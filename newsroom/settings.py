@@ -205,6 +205,17 @@ if env.str("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # tests read their own database
     DATABASE_ROUTERS = ["articles.routers.ReplicaRouter"]
     MIDDLEWARE.append("articles.routers.ReplicaReadsMiddleware")
+if READER_PREPARED_STATEMENTS:
+    # Prepared statements run with the plan made for them once (a "generic" plan). Left to
+    # choose (plan_cache_mode=auto), PostgreSQL planned the list statements again on every
+    # execution: their LIMIT is a parameter, so the generic plan's estimate looked costly
+    # beside a plan for LIMIT 20, although it is the same plan (0.3 ms of planning per home
+    # page). Only prepared statements follow this setting: the ORM's are not prepared.
+    for database in DATABASES.values():
+        if database["ENGINE"] == POSTGRESQL_ENGINE:
+            options = database.setdefault("OPTIONS", {})
+            given = options.get("options", "")
+            options["options"] = f"{given} -c plan_cache_mode=force_generic_plan".strip()
 
 # The cache: Redis in production (CACHE_URL=redis://127.0.0.1:6379/1, Django's own
 # RedisCache), this process's memory by default.

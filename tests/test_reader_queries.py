@@ -250,6 +250,24 @@ def test_postgresql_prepares_each_statement_once_per_connection(make_article):
 
 @postgresql_only
 @pytest.mark.django_db(transaction=True)
+def test_prepared_statements_are_planned_once(make_article):
+    # PostgreSQL's own choice (plan_cache_mode=auto) planned the list statements again on
+    # every execution: their LIMIT is a parameter.
+    make_article(slug="grain-deal")
+    connection.close()
+    for _ in range(8):
+        reader_queries.published_article("grain-deal")
+        reader_queries.PublishedCards()[0:20]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name, generic_plans, custom_plans FROM pg_prepared_statements "
+            "WHERE name LIKE 'newsroom_%%' ORDER BY name"
+        )
+        assert cursor.fetchall() == [("newsroom_article_page", 8, 0), ("newsroom_cards", 8, 0)]
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
 def test_prepared_statements_survive_a_rolled_back_transaction(make_article):
     from django.db import transaction
 
