@@ -9,9 +9,13 @@ no database query.
 import html
 import json
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.urls import get_script_prefix
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
@@ -80,10 +84,10 @@ _FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
 _TAG = re.compile(r"<[^>]*>")
 
 
-def iso_datetime(value) -> str:
-    """Strict ISO 8601 / RFC 3339 in the site's time zone, with offset, whole seconds:
-    "2026-11-27T10:00:00+00:00"."""
-    return timezone.localtime(value).replace(microsecond=0).isoformat()
+def iso_datetime(value, zone=None) -> str:
+    """Strict ISO 8601 / RFC 3339 in the site's time zone (or `zone`, when the caller has
+    already looked it up), with offset, whole seconds: "2026-11-27T10:00:00+00:00"."""
+    return timezone.localtime(value, zone).replace(microsecond=0).isoformat()
 
 
 def modified_at(article):
@@ -118,6 +122,7 @@ def meta_description(article) -> str:
     return truncate_words(html.unescape(_TAG.sub("", match.group(1))))
 
 
+@lru_cache(maxsize=256)
 def og_locale(language: str) -> str:
     """Open Graph locale (language_TERRITORY) for a BCP 47 tag, or "" when unknown."""
     parts = language.split("-")
@@ -196,11 +201,33 @@ def _organization(name, url=None, **extra):
 
 def publisher(request):
     """The site as schema.org Organization (its address and logo on this request's host)."""
-    return _organization(
-        settings.SITE_NAME,
-        absolute(request, address("articles:home")),
-        logo={"@type": "ImageObject", "url": absolute(request, static_address("favicon.svg"))},
-    )
+    home, logo = _publisher_addresses(request)
+    return _organization(settings.SITE_NAME, home, logo={"@type": "ImageObject", "url": logo})
+
+
+def _publisher_addresses(request):
+    """The absolute addresses of the home page and of the site's logo on this request's host:
+    looked up once per host and script prefix."""
+    absolute(request, "/")  # the request's origin, read once
+    key = (request.__dict__["_newsroom_origin"], get_script_prefix())
+    found = _publishers.get(key)
+    if found is None:
+        if len(_publishers) >= 64:
+            _publishers.clear()
+        found = _publishers[key] = (
+            absolute(request, address("articles:home")),
+            absolute(request, static_address("favicon.svg")),
+        )
+    return found
+
+
+# _publisher_addresses() by (origin, script prefix).
+_publishers = {}
+
+
+@receiver(setting_changed)
+def _forget_publishers(**kwargs):
+    _publishers.clear()  # STATIC_URL, STORAGES, ROOT_URLCONF
 
 
 def news_article_jsonld(article, request, head, authors) -> dict:
@@ -264,12 +291,13 @@ class ArticleHead(NamedTuple):
 def article_head(article, request, authors, captions) -> ArticleHead:
     """Everything the article page's <head> metadata needs, computed once (`authors` and
     `captions`: the article's, as the page shows them)."""
+    zone = timezone.get_current_timezone()
     head = ArticleHead(
         canonical=absolute(request, article.get_absolute_url()),
         description=meta_description(article),
         locale=og_locale(article.language),
-        published=iso_datetime(article.published_at),
-        modified=iso_datetime(modified_at(article)),
+        published=iso_datetime(article.published_at, zone),
+        modified=iso_datetime(modified_at(article), zone),
         image=lead_image(captions, request),
     )
     return head._replace(jsonld=jsonld_script(news_article_jsonld(article, request, head, authors)))

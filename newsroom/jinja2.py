@@ -12,6 +12,7 @@ wrote "&#x27;" and "&quot;"): the same characters for browsers, and no function 
 printed value.
 """
 
+import re
 from functools import partial
 
 from django.conf import settings
@@ -22,9 +23,9 @@ from django.templatetags.static import PrefixNode
 from django.urls import get_script_prefix
 from django.utils.timezone import template_localtime
 from jinja2 import Environment, Undefined, pass_environment
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
-from articles import templating
+from articles import templating, text_size
 from articles.addresses import address, static_address
 from articles.context_processors import reader as reader_context
 
@@ -72,30 +73,44 @@ def reader(request):
 
 
 @pass_environment
-def frame(environment, name):
-    """`{{ frame("head_links") }}`: a part of the page frame that is the same on every page
-    (templates/jinja2/frame/<name>.html: the links to the feeds, stylesheet and scripts, the
-    site's navigation), rendered once per process and script prefix. A dozen addresses and
-    names printed on every page were 4 % of an uncached article page's time (issue 5).
+def frame(environment, name, **slots):
+    """`{{ frame("head_links") }}`: a part of the page frame (templates/jinja2/frame/<name>.html:
+    the links to the feeds, stylesheet and scripts, the site's header), rendered once per
+    process and script prefix. A few dozen addresses and names printed on every page were a
+    tenth of an uncached article page's time (issue 5).
+
+    `slots`: the values that differ from page to page (`frame("site_header", next=...)`). The
+    part is rendered once with a marker where its template prints each slot (`{{ next }}`, no
+    filters), and each page's values, escaped, take the markers' places.
+
     Rendered every time while templates reload (DEBUG), so that an edit shows at once."""
     prefix = get_script_prefix()
-    key = (name, prefix)
-    html = _frames.get(key)
-    if html is None:
+    key = (name, prefix, frozenset(slots))
+    parts = None if environment.auto_reload else _frames.get(key)
+    if parts is None:
         template = environment.get_template(f"frame/{name}.html")
-        html = Markup(
-            template.render(
-                url=partial(address, prefix=prefix),
-                static=partial(static_address, prefix=prefix),
-                site_name=settings.SITE_NAME,
-            )
+        html = template.render(
+            url=partial(address, prefix=prefix),
+            static=partial(static_address, prefix=prefix),
+            site_name=settings.SITE_NAME,
+            text_sizes=text_size.SIZES,
+            **{slot: Markup(f"{_SLOT_START}{slot}{_SLOT_END}") for slot in slots},
         )
+        # [text, slot name, text, slot name, ..., text]
+        parts = [Markup(part) for part in _SLOT.split(html)]
         if not environment.auto_reload:
-            _frames[key] = html
-    return html
+            _frames[key] = parts
+    if len(parts) == 1:
+        return parts[0]
+    return Markup("".join(escape(slots[part]) if n % 2 else part for n, part in enumerate(parts)))
 
 
-# The rendered parts of the frame, by (name, script prefix): a handful per process.
+# Where a slot's value goes in a rendered part of the frame: private-use characters around its
+# name (escaping leaves them as they are; the values are put in after the split).
+_SLOT_START, _SLOT_END = "\ue000", "\ue001"
+_SLOT = re.compile(f"{_SLOT_START}(\\w+){_SLOT_END}")
+# The rendered parts of the frame, split at their slots, by (name, script prefix, slot names):
+# a handful per process.
 _frames = {}
 
 

@@ -46,7 +46,7 @@ READER_TEMPLATES = [
     "includes/pagination.html",
     "includes/preview_banner.html",
     "frame/head_links.html",
-    "frame/site_nav.html",
+    "frame/site_header.html",
 ]
 
 
@@ -146,8 +146,20 @@ def test_the_frame_follows_the_settings(client, db, settings):
 def test_the_frame_is_rendered_each_time_while_templates_reload(monkeypatch):
     environment = engines["jinja2"].env
     monkeypatch.setattr(environment, "auto_reload", True)
-    assert frame(environment, "site_nav") == frame(environment, "site_nav")
-    assert frame(environment, "site_nav") is not frame(environment, "site_nav")
+    assert frame(environment, "head_links") == frame(environment, "head_links")
+    assert frame(environment, "head_links") is not frame(environment, "head_links")
+
+
+def test_the_frames_slots_take_each_pages_values_escaped():
+    environment = engines["jinja2"].env
+    header = frame(environment, "site_header", query='<b>"Syria"</b>', next="/archive/")
+    assert 'value="&lt;b&gt;&#34;Syria&#34;&lt;/b&gt;"' in header
+    assert header.count('?next=/archive/"') == 4
+    # A value that looks like a slot's marker is text like any other.
+    marker = "\ue000next\ue001"
+    header = frame(environment, "site_header", query=marker, next="/")
+    assert f'value="{marker}"' in header
+    assert header.count('?next=/"') == 4
 
 
 # --- time_element -------------------------------------------------------------------------
