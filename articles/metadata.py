@@ -180,10 +180,15 @@ def absolute(request, address):
     or more of them."""
     if not address.startswith("/") or address.startswith("//"):
         return request.build_absolute_uri(address)  # another host's, or protocol-relative
-    origin = request.__dict__.get("_newsroom_origin")
-    if origin is None:
-        origin = request.__dict__["_newsroom_origin"] = request.build_absolute_uri("/")[:-1]
-    return origin + address
+    return origin(request) + address
+
+
+def origin(request):
+    """The request's scheme and host ("https://news.example"), read once per request."""
+    found = request.__dict__.get("_newsroom_origin")
+    if found is None:
+        found = request.__dict__["_newsroom_origin"] = request.build_absolute_uri("/")[:-1]
+    return found
 
 
 def author_url(author, request):
@@ -208,8 +213,7 @@ def publisher(request):
 def _publisher_addresses(request):
     """The absolute addresses of the home page and of the site's logo on this request's host:
     looked up once per host and script prefix."""
-    absolute(request, "/")  # the request's origin, read once
-    key = (request.__dict__["_newsroom_origin"], get_script_prefix())
+    key = (origin(request), get_script_prefix())
     found = _publishers.get(key)
     if found is None:
         if len(_publishers) >= 64:
