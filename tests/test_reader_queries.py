@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
+from django.db.models.signals import post_init
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -76,6 +77,63 @@ def test_published_article_reads_the_article_its_agency_authors_and_captions(new
     ]
     assert article.latest_correction_at is None
     assert (article.alert_text, article.alert_url) == (None, None)
+
+
+def test_the_instances_are_as_the_orms(newsroom):
+    """Made without Model.__init__ (no pre_init/post_init receivers): loaded from the
+    database, on it, the values as the ORM gives them, the unread fields deferred."""
+    article = reader_queries.published_article("grain-deal", now=NOW)
+    stored = Article.objects.get(slug="grain-deal")
+    lead, korean, _second = article.page_captions
+    expected = {c.pk: c for c in Caption.objects.filter(article=stored)}
+    for caption in article.page_captions:
+        orm = expected[caption.pk]
+        assert {f.attname: getattr(caption, f.attname) for f in Caption._meta.concrete_fields} == {
+            f.attname: getattr(orm, f.attname) for f in Caption._meta.concrete_fields
+        }
+    assert (lead.is_lead, korean.is_lead) == (True, False)  # bool, not SQLite's 1 and 0
+    assert article.agency.website == stored.agency.website
+    assert [a.slug for a in article.page_authors] == ["ana-ruiz", "zoe-ward"]
+    assert article.page_authors[0].agency_id == newsroom["reuters"].pk
+    for instance in (article, article.agency, *article.page_authors, *article.page_captions):
+        assert (instance._state.adding, instance._state.db) == (False, "default")
+    with CaptureQueriesContext(connection) as queries:
+        assert lead.article is article  # no query: set as select_related() sets it
+        assert article.agency_id == newsroom["reuters"].pk
+    assert len(queries) == 0
+    assert article.get_deferred_fields() == {f.attname for f in Article._meta.concrete_fields} - {
+        Article._meta.get_field(name).attname for name in reader_queries.ARTICLE_PAGE_FIELDS
+    }
+    with CaptureQueriesContext(connection) as queries:
+        assert article.created_at == stored.created_at  # deferred: read on access
+    assert len(queries) == 1
+    article.headline = "Grain deal signed"
+    article.save(update_fields=["headline"])  # an update of the row, not an insert
+    assert Article.objects.get(pk=stored.pk).headline == "Grain deal signed"
+
+
+def test_with_an_init_receiver_the_instances_come_from_from_db(newsroom):
+    made = []
+
+    def receiver(sender, instance, **kwargs):
+        made.append(type(instance).__name__)
+
+    post_init.connect(receiver)
+    try:
+        article = reader_queries.published_article("grain-deal", now=NOW)
+    finally:
+        post_init.disconnect(receiver)
+    assert sorted(made) == [
+        "Agency",
+        "Article",
+        "Author",
+        "Author",
+        "Caption",
+        "Caption",
+        "Caption",
+    ]
+    assert article.page_captions[0].is_lead is True
+    assert article._state.adding is False
 
 
 def test_published_article_follows_the_publishing_rule(newsroom):
