@@ -234,3 +234,13 @@ def test_a_404_with_debug_off_is_the_sites_page(client, db, settings):
     assert document.one("title").text() == "Page not found · Newsroom"
     assert document.one("a", cls="brand").get("href") == "/"
     assert document.one("h1").text() == "Page not found"
+
+
+def test_a_template_sees_the_environments_globals_under_its_own():
+    env = engines["jinja2"].env
+    template = env.get_template("base.html")
+    assert type(template.globals) is dict  # copied once, not a ChainMap read on every render
+    assert template.globals["url"] is url and template.globals["frame"] is frame
+    own = env.from_string("{{ url }}|{{ site }}", globals={"url": "mine", "site": "News"})
+    assert own.render() == "mine|News"
+    assert env.globals["url"] is url  # a template's globals never change the environment's
