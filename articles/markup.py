@@ -10,9 +10,9 @@ Text in another writing system than the article's language is marked with its la
 `<span lang="ru">Мы продолжим переговоры</span>`, so that screen readers switch voice and
 browsers pick the right fonts and line breaking (WCAG 3.1.2, Language of Parts).
 
-Articles store their rendered body (Article.rendered_body) with a key, render_key(): a digest
-of RENDERER, the language and the body, so that stored HTML is used only while it is what
-render_body would give now.
+Articles store their rendered body (Article.rendered_body) with a key, render_key(): the
+renderer's identity (RENDERER) and a digest of the language and the body, so that stored HTML
+is used only while it is what render_body would give now.
 """
 
 import hashlib
@@ -176,13 +176,22 @@ def _renderer_identity() -> str:
 RENDERER = _renderer_identity()
 
 
+# How many hex digits of RENDERER begin a key (the rest: the language's and source's digest).
+RENDERER_DIGITS = 16
+
+
 def render_key(source: str, language: str) -> str:
-    """SHA-256 (hex) of RENDERER, `language` and `source`: equal keys, equal render_body
-    output. (Neither a language tag nor the renderer's hex digest contains a NUL.)"""
-    digest = hashlib.sha256(RENDERER.encode())
-    digest.update(b"\0" + language.encode() + b"\0")
-    digest.update(source.encode())
-    return digest.hexdigest()
+    """The key of render_body's output for `source` and `language`: RENDERER's first 16 hex
+    digits, then 48 of SHA-256 of the language, a NUL and the source (64 in all). Equal keys,
+    equal output; and the first part alone tells whether this renderer made stored HTML,
+    which is all that pages that do not read the body can check (Article.body_html)."""
+    digest = hashlib.sha256(language.encode() + b"\0" + source.encode()).hexdigest()
+    return RENDERER[:RENDERER_DIGITS] + digest[: 64 - RENDERER_DIGITS]
+
+
+def made_by_this_renderer(key: str) -> bool:
+    """Whether a render_key() was made by this process's renderer (RENDERER)."""
+    return len(key) == 64 and key[:RENDERER_DIGITS] == RENDERER[:RENDERER_DIGITS]
 
 
 # Characters that are markup anywhere in a line.

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .addresses import slug_address
-from .markup import render_body, render_key
+from .markup import made_by_this_renderer, render_body, render_key
 from .uploads import validate_image
 
 # BCP 47 language tag, the common shapes: "en", "ko", "pt-BR", "zh-Hant", "es-419".
@@ -320,7 +320,8 @@ class Article(models.Model):
     )
     # The body as HTML, rendered when the article is saved, so that pages need not render it
     # on every view. Used only while its key is render_key() of the body and language now
-    # (see body_html): a row changed behind save()'s back, or a new renderer, is never stale.
+    # (see body_html): a row changed behind save()'s back (its key emptied by a trigger), or a
+    # new renderer, is never stale.
     rendered_body = models.TextField(_("rendered body"), blank=True, editable=False)
     rendered_body_key = models.CharField(
         _("rendered body key"), max_length=64, blank=True, editable=False
@@ -412,12 +413,27 @@ class Article(models.Model):
         return "rtl" if self.language.split("-")[0] in RTL_LANGUAGES else "ltr"
 
     def body_html(self):
-        """The body as HTML: the stored rendering when its key is that of the body and language
-        now, else rendered (once per instance: the page, its metadata and its feed entry all
-        use it; again only when the body or language changed)."""
+        """The body as HTML: the stored rendering when it is that of the body and language now,
+        else rendered (once per instance: the page, its metadata and its feed entry all use it;
+        again only when the body or language changed).
+
+        With the body loaded, the stored key is checked against it. The article page does not
+        read the body (6 KB it shows only as HTML): there the stored HTML is used when this
+        renderer made it, its key being that of the row's own body and language, which the
+        database keeps true: a trigger empties the key of a row whose body or language changes
+        without a new key (QuerySet.update(), raw SQL; migration 0010). A key that is empty
+        or another renderer's loads the body (one query) and renders it."""
+        loaded = self.__dict__
+        if (
+            "body" not in loaded
+            and "rendered_body" in loaded
+            and "rendered_body_key" in loaded
+            and made_by_this_renderer(self.rendered_body_key)
+        ):
+            return self.rendered_body
         source = (self.body, self.language)
         if getattr(self, "_body_html", (None, None))[0] != source:
-            if RENDERED_FIELDS & self.get_deferred_fields():
+            if "rendered_body" not in loaded or "rendered_body_key" not in loaded:
                 html = None  # not loaded (a listing): rendering costs less than two queries
             elif self.rendered_body_key == render_key(self.body, self.language):
                 html = self.rendered_body

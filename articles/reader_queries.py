@@ -35,13 +35,13 @@ from .addresses import slug_address
 from .models import Agency, Alert, Article, Author, Caption, Correction
 
 # What the article page shows of the article (the rest is deferred: loaded on access, which
-# the query-count tests would see).
+# the query-count tests would see). Not the body: the page shows its stored HTML
+# (Article.body_html).
 ARTICLE_PAGE_FIELDS = (
     "id",
     "headline",
     "slug",
     "standfirst",
-    "body",
     "rendered_body",
     "rendered_body_key",
     "language",

@@ -61,8 +61,12 @@ def test_published_article_reads_the_article_its_agency_authors_and_captions(new
         authors = [author.name for author in article.page_authors]
         captions = [caption.text for caption in article.page_captions]
         agency = article.agency.name
-        body = article.body
+        body_html = article.body_html()  # the stored HTML
     assert len(queries) == 1  # one statement: article, agency, alert, authors, captions
+    assert body_html == newsroom["articles"]["published"].rendered_body
+    with CaptureQueriesContext(connection) as queries:
+        body = article.body  # not read by the page: loaded on access
+    assert len(queries) == 1
     assert article.pk == newsroom["articles"]["published"].pk
     assert (article.headline, article.published_at) == ("Grain deal", at(-2))
     assert article.published_at.tzinfo is not None

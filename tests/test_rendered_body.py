@@ -1,8 +1,9 @@
 """Articles store their body rendered as HTML (rendered_body) with a key (rendered_body_key):
-SHA-256 of the renderer's identity (markup.RENDERER), the language and the body. The stored
+the renderer's identity (markup.RENDERER) and SHA-256 of the language and the body. The stored
 HTML is served only while its key is that of the article now, so it is never stale: a row
-changed behind save()'s back (QuerySet.update(), raw SQL, a restored dump) or a new renderer
-gets the body rendered again."""
+changed behind save()'s back (QuerySet.update(), raw SQL: a trigger empties its key) or a new
+renderer gets the body rendered again. The article page does not read the body: it checks
+only the renderer part of the key, which the trigger makes enough."""
 
 import hashlib
 import importlib
@@ -27,11 +28,14 @@ HTML_RU = (
 )
 
 fill = importlib.import_module("articles.migrations.0008_rendered_body").fill
+TRIGGER = importlib.import_module("articles.migrations.0010_rendered_body_key_trigger").TRIGGER
 
 
 def key(body, language):
-    """The key, spelled out: SHA-256 of the renderer's identity, NUL, language, NUL, body."""
-    return hashlib.sha256(f"{markup.RENDERER}\0{language}\0{body}".encode()).hexdigest()
+    """The key, spelled out: the renderer identity's first 16 hex digits, then the first 48 of
+    SHA-256 of language, NUL, body."""
+    digest = hashlib.sha256(f"{language}\0{body}".encode()).hexdigest()
+    return markup.RENDERER[:16] + digest[:48]
 
 
 def stored(article):
@@ -127,14 +131,69 @@ def test_body_html_serves_the_stored_html_under_the_right_key(make_article, clie
 def test_a_row_changed_by_update_is_rendered_freshly(make_article, client):
     article = make_article(body=BODY)
     Article.objects.filter(pk=article.pk).update(body="Changed by an update.\n")
-    # The stored HTML is still that of the old body...
-    assert stored(article) == (HTML_EN, key(BODY, "en"))
+    # The stored HTML is still that of the old body, its key emptied by the trigger...
+    assert stored(article) == (HTML_EN, "")
     # ...and never served.
     fresh = Article.objects.get(pk=article.pk)
     assert fresh.body_html() == "<p>Changed by an update.</p>\n"
     page = client.get(article.get_absolute_url()).content.decode()
     assert "<p>Changed by an update.</p>" in page
     assert "Talks went on." not in page
+
+
+def test_the_trigger_is_there_after_all_migrations(db):
+    """SQLite drops a table's triggers when a migration rebuilds the table."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT tbl_name FROM sqlite_master WHERE type = 'trigger' AND name = %s",
+                [TRIGGER],
+            )
+        else:
+            cursor.execute(
+                "SELECT tgrelid::regclass::text FROM pg_trigger WHERE tgname = %s", [TRIGGER]
+            )
+        assert cursor.fetchall() == [("articles_article",)]
+
+
+def test_raw_sql_changing_the_body_empties_the_key_and_the_page_shows_the_new_body(
+    make_article, client, django_assert_max_num_queries
+):
+    article = make_article(body=BODY)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE articles_article SET body = %s WHERE id = %s", ["Changed in SQL.\n", article.pk]
+        )
+    assert stored(article) == (HTML_EN, "")
+    with django_assert_max_num_queries(3):  # the page's statement, then the body it renders
+        page = client.get(article.get_absolute_url()).content.decode()
+    assert "<p>Changed in SQL.</p>" in page
+    assert "Talks went on." not in page
+
+
+def test_saves_keep_their_own_keys(make_article):
+    """The trigger leaves alone an update that gives a changed body its new key, and one that
+    writes the same body again."""
+    article = make_article(body=BODY)
+    article.headline = "Renamed"
+    article.save()  # writes the same body
+    assert stored(article) == (HTML_EN, key(BODY, "en"))
+    article.body = "New body.\n"
+    article.save()
+    assert stored(article) == ("<p>New body.</p>\n", key("New body.\n", "en"))
+    article.body = BODY
+    Article.objects.bulk_update([article], ["body"])
+    assert stored(article) == (HTML_EN, key(BODY, "en"))
+
+
+def test_the_page_does_not_serve_another_renderers_html(make_article, client, monkeypatch):
+    article = make_article(body=BODY)
+    Article.objects.filter(pk=article.pk).update(rendered_body="<p>Made by the old renderer.</p>\n")
+    assert "Made by the old renderer" in client.get(article.get_absolute_url()).content.decode()
+    monkeypatch.setattr(markup, "RENDERER", "0" * 64)
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert "Made by the old renderer" not in page
+    assert HTML_EN.split("\n")[0] in page
 
 
 def test_a_language_changed_by_update_is_rendered_freshly(make_article):
