@@ -424,16 +424,12 @@ class Article(models.Model):
         without a new key (QuerySet.update(), raw SQL; migration 0010). A key that is empty
         or another renderer's loads the body (one query) and renders it."""
         loaded = self.__dict__
-        if (
-            "body" not in loaded
-            and "rendered_body" in loaded
-            and "rendered_body_key" in loaded
-            and made_by_this_renderer(self.rendered_body_key)
-        ):
+        stored = loaded.keys() >= RENDERED_FIELDS  # both read (a listing reads neither)
+        if stored and "body" not in loaded and made_by_this_renderer(self.rendered_body_key):
             return self.rendered_body
         source = (self.body, self.language)
         if getattr(self, "_body_html", (None, None))[0] != source:
-            if "rendered_body" not in loaded or "rendered_body_key" not in loaded:
+            if not stored:
                 html = None  # not loaded (a listing): rendering costs less than two queries
             elif self.rendered_body_key == render_key(self.body, self.language):
                 html = self.rendered_body
