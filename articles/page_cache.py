@@ -73,12 +73,12 @@ def release() -> str:
     """A digest of the code and templates that render pages: a deployment that changes them
     starts with an empty page cache (its keys differ), never serving the old release's pages."""
     digest = hashlib.sha256()
-    base = Path(settings.BASE_DIR)
-    for folder, pattern in (
-        ("templates", "**/*"),
-        ("articles", "**/*.py"),
-        ("newsroom", "**/*.py"),
-        ("static", "**/*"),
+    code = Path(__file__).resolve().parent.parent
+    for folder, base, pattern in (
+        ("templates", Path(settings.ASSETS_DIR), "**/*"),
+        ("articles", code, "**/*.py"),
+        ("newsroom", code, "**/*.py"),
+        ("static", Path(settings.ASSETS_DIR), "**/*"),
     ):
         for path in sorted((base / folder).glob(pattern)):
             if path.is_file():

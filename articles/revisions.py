@@ -102,7 +102,7 @@ def fallback_reason(request):
     if request is not None:
         return f"web: {request.method} {request.path}"[:REASON_MAX_LENGTH]
     argv = sys.argv
-    if len(argv) > 1 and PurePath(argv[0]).name in ("manage.py", "django-admin"):
+    if len(argv) > 1 and PurePath(argv[0]).name in ("manage.py", "django-admin", "newsroom"):
         return f"command: {argv[1]}"[:REASON_MAX_LENGTH]
     return None
 

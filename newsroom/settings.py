@@ -16,7 +16,18 @@ from django.core.exceptions import ImproperlyConfigured
 from articles.security import secret_key_problem
 from articles.text_size import INIT_SCRIPT_CSP
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+# A wheel carries the templates and static sources inside this package (pyproject.toml maps them
+# there); a checkout has them at its top level.
+INSTALLED_FROM_WHEEL = (PACKAGE_DIR / "templates").is_dir()
+ASSETS_DIR = PACKAGE_DIR if INSTALLED_FROM_WHEEL else PACKAGE_DIR.parent
+# The site's own files (.env, var/ with the SQLite database, static files and media): the
+# checkout; for an installed wheel, NEWSROOM_HOME or else the directory the command runs in.
+BASE_DIR = (
+    Path(os.environ.get("NEWSROOM_HOME") or Path.cwd()).resolve()
+    if INSTALLED_FROM_WHEEL
+    else PACKAGE_DIR.parent
+)
 
 env = environ.Env()
 # The environment wins over the file. ENV_FILE names another file; ENV_FILE= (empty) reads none.
@@ -148,7 +159,7 @@ TEMPLATES = [
     {
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "NAME": "jinja2",
-        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "DIRS": [ASSETS_DIR / "templates" / "jinja2"],
         "APP_DIRS": False,
         "OPTIONS": {
             "environment": "newsroom.jinja2.environment",
@@ -159,7 +170,7 @@ TEMPLATES = [
     },
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [ASSETS_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -174,9 +185,11 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "newsroom.wsgi.application"
 
-DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'newsroom.sqlite3'}"),
-}
+DEFAULT_DATABASE = BASE_DIR / "var" / "newsroom.sqlite3"
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{DEFAULT_DATABASE}")}
+if DATABASES["default"]["NAME"] == str(DEFAULT_DATABASE):
+    # SQLite makes the file, not its folder: a new site (a wheel run in an empty directory) has none.
+    DEFAULT_DATABASE.parent.mkdir(parents=True, exist_ok=True)
 # Persistent connections, checked before each request reuses them, so a database restart
 # costs the first request nothing (issue 5: a new connection per request halves the rate).
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=600))
@@ -257,7 +270,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "var" / "static")
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS = [ASSETS_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 # Uploaded media are served by Django only when this is on (development); in production the
