@@ -4,6 +4,10 @@
 `GeneratedNameStorage` is the media storage (STORAGES["default"]): whatever a file was called
 on the uploader's computer, it is stored as `<upload_to>/<32 hex digits>.<extension>`, so a
 name can neither collide, nor guess another file's address, nor carry anything odd to disk.
+The extension is the one of the image format Pillow reads in the file (.jpg, .png, .gif,
+.webp), never the uploader's: the web server in front types media by extension, so a GIF
+uploaded as `x.pdf` is sent as image/gif. A file that is none of those formats (only code that
+bypasses the validator can store one) gets no extension at all.
 """
 
 import re
@@ -18,7 +22,9 @@ MAX_BYTES = 10 * 1024 * 1024
 # 40 megapixels: more than any camera editors use, far less than a "decompression bomb" that
 # would take gigabytes of memory to decode.
 MAX_PIXELS = 40_000_000
-FORMATS = {"JPEG", "PNG", "GIF", "WEBP"}
+# The formats accepted, and the extension a stored file of each format gets.
+EXTENSIONS = {"JPEG": ".jpg", "PNG": ".png", "GIF": ".gif", "WEBP": ".webp"}
+FORMATS = set(EXTENSIONS)
 EXTENSION = re.compile(r"\.[a-z0-9]{1,5}")
 
 
@@ -71,6 +77,25 @@ def _too_many_pixels(width=None, height=None):
     )
 
 
+def verified_format(file) -> str | None:
+    """The format of an image Pillow can open and verify, if it is one of FORMATS; else None.
+    The file is left where it was."""
+    position = file.tell() if hasattr(file, "tell") else None
+    try:
+        file.seek(0)
+        with Image.open(file) as image:
+            kind = image.format
+            if kind not in FORMATS:
+                return None
+            image.verify()
+            return kind
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError):
+        return None
+    finally:
+        if position is not None:
+            file.seek(position)
+
+
 def generated_name(filename: str) -> str:
     """A fresh random name keeping only a plain lower-case extension: "Foto 1.JPG" -> "<hex>.jpg"."""
     suffix = PurePosixPath(filename).suffix.lower()
@@ -78,7 +103,19 @@ def generated_name(filename: str) -> str:
 
 
 class GeneratedNameStorage(FileSystemStorage):
-    """MEDIA_ROOT, with every new file's name generated (the directory from upload_to kept)."""
+    """MEDIA_ROOT, with every new file's name generated (the directory from upload_to kept) and
+    its extension that of the format of its content (see the module's docstring)."""
 
     def get_valid_name(self, name):
         return generated_name(name)
+
+    def save(self, name, content, max_length=None):
+        if name is None:
+            name = content.name
+        extension = EXTENSIONS.get(verified_format(content), "")
+        path = PurePosixPath(name)
+        # The name's own extension (generated_name's, from the uploader) gives way to the
+        # format's; anything else after a dot is part of the name.
+        if EXTENSION.fullmatch(path.suffix.lower()):
+            path = path.with_suffix("")
+        return super().save(str(path) + extension, content, max_length=max_length)

@@ -284,6 +284,7 @@ STORAGES = {
 }
 
 LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "/admin/"
 
 # The publication's name: page titles, feeds, the publisher in metadata and news sitemaps.
 SITE_NAME = env.str("SITE_NAME", default="Newsroom")
