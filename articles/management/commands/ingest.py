@@ -37,6 +37,9 @@ from articles.ingest import batch, formats
 from articles.models import IngestRecord
 
 FORMATS = ["auto", *formats.FORMATS]
+# "page capture (plain text), IPTC ninjs (JSON), ... and saved web page (HTML)", for --help.
+_LABELS = [formats.LABELS[name] for name in formats.FORMATS]
+FORMAT_LABELS = f"{', '.join(_LABELS[:-1])} and {_LABELS[-1]}"
 
 
 def system_user():
@@ -79,7 +82,10 @@ def sigterm_interrupts():
 
 
 class Command(BaseCommand):
-    help = "Import agency article files (page captures), or directories of them, into the database."
+    help = (
+        "Import agency article files, or directories of them, into the database. It reads "
+        f"{FORMAT_LABELS} files."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -101,7 +107,9 @@ class Command(BaseCommand):
             dest="fmt",
             choices=FORMATS,
             default="auto",
-            help="The files' format (default: auto, detected from each file).",
+            help="The files' format (default: auto, detected from each file): "
+            + "; ".join(f"{name}: {formats.LABELS[name]}" for name in formats.FORMATS)
+            + ".",
         )
         parser.add_argument(
             "--progress",
