@@ -372,6 +372,96 @@ def test_bad_input(data, reason):
     assert ".txt" not in message
 
 
+# --- Refusals: never a guessed headline (see the parser's "Refusals") --------------------
+
+HEADLINE = "Kerry-Lavrov Rapport Smoothed Path to Syria Deal"
+CAPTION_PAIR = f"{KOREAN_CAPTION}\n{KOREAN_CAPTION}\n"
+
+
+def sample_text() -> str:
+    return SAMPLE.read_text(encoding="utf-8")
+
+
+REFUSALS = {
+    # The seed page without its headline: the first text after the furniture is the caption
+    # pair (alt text and caption), which must not become the headline.
+    "no-headline": (
+        lambda: sample_text().replace(HEADLINE + "\n", ""),
+        "no headline: the first text is the photo caption",
+    ),
+    "no-headline-alt-text-differs": (
+        lambda: f"코바니\n{KOREAN_CAPTION}\nThe deal between the United States and Russia.\n",
+        "no headline: the first text is the photo caption",
+    ),
+    "caption-only": (
+        lambda: f"Accessibility links\n\nBreaking News\n\n{CAPTION_PAIR}\n    Reuters\n",
+        "no headline: the capture holds only the photo caption",
+    ),
+    "caption-once-only": (
+        lambda: f"Breaking News\n\n{KOREAN_CAPTION}\n",
+        "no headline: the first text ends with a full stop, like a body paragraph",
+    ),
+    "caption-in-another-script-before-the-body": (
+        lambda: f"{KOREAN_CAPTION[:20]}\nThe deal between the United States and Russia.\n",
+        "no headline: the first text is in another script than the body, like a photo caption",
+    ),
+    "body-paragraph-first": (
+        lambda: "The deal was due in no small part to two ministers.\nThey kept talking.\n",
+        "no headline: the first text ends with a full stop, like a body paragraph",
+    ),
+    "headline-only": (
+        lambda: f"Breaking News\n\n{HEADLINE}\n\n    Reuters\n",
+        "does not look like an article: a headline but no body paragraph",
+    ),
+    "headline-and-caption-only": (
+        lambda: f"{HEADLINE}\n\n{CAPTION_PAIR}\n    Reuters\n",
+        "does not look like an article: a headline and a photo caption but no body paragraph",
+    ),
+    "headline-repeated": (
+        lambda: sample_text().replace(HEADLINE + "\n", HEADLINE + "\n" + HEADLINE + "\n"),
+        "ambiguous headline: the first text is repeated",
+    ),
+    "headline-repeated-after-the-caption": (
+        lambda: sample_text().replace(CAPTION_PAIR, CAPTION_PAIR + HEADLINE + "\n"),
+        "ambiguous headline: the headline is repeated after the photo caption",
+    ),
+    "caption-repeated-in-the-body": (
+        lambda: sample_text().replace(CAPTION_PAIR, CAPTION_PAIR + KOREAN_CAPTION + "\n"),
+        "ambiguous caption: the photo caption is repeated in the body",
+    ),
+    "english-caption-pair-without-headline": (
+        lambda: "A view of Kyiv at night.\nA view of Kyiv at night.\nThe city was dark.\n",
+        "ambiguous headline: the first text is repeated",
+    ),
+    "caption-pair-inside-the-body": (
+        lambda: f"{HEADLINE}\n\nFirst paragraph.\nA view of Kyiv.\nA view of Kyiv.\nLast.\n",
+        "ambiguous body: a text is repeated on consecutive lines, like a photo caption",
+    ),
+}
+
+
+@pytest.mark.parametrize(("text", "reason"), REFUSALS.values(), ids=REFUSALS.keys())
+def test_a_capture_whose_parts_cannot_be_told_apart_is_refused(text, reason):
+    with pytest.raises(IngestError) as info:
+        parse_capture(text().encode())
+    assert str(info.value) == reason
+
+
+@pytest.mark.parametrize(
+    ("headline", "expected"),
+    [
+        ("Talks with the U.S.", "Talks with the U.S."),  # an abbreviation, not a full stop
+        ("Waiting for Geneva...", "Waiting for Geneva..."),  # an ellipsis
+        ("Is the deal done?", "Is the deal done?"),
+        ("코바니 소식", "코바니 소식"),  # a Korean story: headline and body share the script
+    ],
+)
+def test_headlines_that_only_look_like_sentences_are_kept(headline, expected):
+    body = "시리아 도시 코바니." if headline.startswith("코") else "The body paragraph."
+    record = parse_capture(f"{headline}\n\n{body}\n".encode())
+    assert (record.headline, record.paragraphs) == (expected, [body])
+
+
 def test_not_utf8_names_the_byte_position():
     with pytest.raises(IngestError, match=r"not UTF-8.*position 9\b"):
         parse_capture(b"Headline\n\xff body")

@@ -133,6 +133,18 @@ BAD_INPUT = {
         b"Breaking News\n\nKerry-Lavrov Rapport Smoothed Path to Syria Deal\n\n    Reuters\n",
         "does not look like an article: a headline but no body paragraph",
     ),
+    # The seed page without its headline: the caption pair is never taken for one.
+    "no-headline-caption-first": (
+        SAMPLE.read_bytes().replace(b"Kerry-Lavrov Rapport Smoothed Path to Syria Deal\n", b""),
+        "no headline: the first text is the photo caption",
+    ),
+    "headline-repeated": (
+        SAMPLE.read_bytes().replace(
+            b"Kerry-Lavrov Rapport Smoothed Path to Syria Deal\n",
+            b"Kerry-Lavrov Rapport Smoothed Path to Syria Deal\n" * 2,
+        ),
+        "ambiguous headline: the first text is repeated",
+    ),
     "headline-without-letters": (
         b"* * *\n\nA body paragraph.\n\n    Reuters\n",
         "does not look like an article: the headline has no letters or digits",

@@ -14,7 +14,7 @@ Furniture (ignored wherever it appears)
     "  • 16x9 Image" (optional bullet •, - or *, then ``<digits>x<digits> Image``).
 
 Structure, over the remaining non-empty lines ("content lines")
-    1. Headline: the first content line.
+    1. Headline: the first content line, never a guess (see "Refusals" below).
     2. Agency box: the trailing run of *indented* content lines after the headline
        (furniture such as the image placeholder may sit before or inside it). Its
        first line is the agency name, the others (joined with "\\n") its
@@ -33,6 +33,27 @@ Structure, over the remaining non-empty lines ("content lines")
        followed by another block. Everything else, markup-looking text included, is
        a paragraph kept literally.
 
+Refusals (the parser never picks when it cannot tell headline, caption and body apart)
+    - The first two content lines are identical (a caption pair, or a headline twice):
+      "no headline: the capture holds only the photo caption" when nothing follows;
+      "no headline: the first text is the photo caption" when the body after them is in
+      another script; otherwise "ambiguous headline: the first text is repeated".
+    - The first two content lines differ but are both in scripts that no later line uses
+      (an alt text and caption pair, rule 3, with no headline before it): "no headline:
+      the first text is the photo caption".
+    - The first line is in a script that no body line uses: "no headline: the first text
+      is in another script than the body, like a photo caption".
+    - The first line ends with a full stop, as a sentence does (not an abbreviation such
+      as "U.S." nor an ellipsis): "no headline: the first text ends with a full stop, like
+      a body paragraph".
+    - Nothing but a headline: "does not look like an article: a headline but no body
+      paragraph" ("... a headline and a photo caption but no body paragraph" with one).
+    - The first body line repeats the headline ("ambiguous headline: the headline is
+      repeated after the photo caption") or the caption ("ambiguous caption: the photo
+      caption is repeated in the body").
+    - Two consecutive identical body lines, the mark of a caption pair inside the body:
+      "ambiguous body: a text is repeated on consecutive lines, like a photo caption".
+
 Language
     The article's language comes from the script of headline and body, the
     caption's from its own script alone; Latin script gives "en". See
@@ -40,8 +61,10 @@ Language
 """
 
 import re
+from collections import Counter
+from itertools import pairwise
 
-from articles.ingest.language import language_for_script
+from articles.ingest.language import language_for_script, script_of
 from articles.ingest.records import AgencyRecord, ArticleRecord, Block, CaptionRecord, IngestError
 
 MAX_HEADLINE = 300
@@ -55,6 +78,9 @@ _FURNITURE = re.compile(
 )
 # Sentence punctuation, then any closing quotes or brackets (see the module docstring).
 _SENTENCE_END = re.compile(r"[.!?:;,\u2026][\u201d\"\u2019'\u00bb)\]]*$")
+# A sentence's full stop, then any closing quotes or brackets; not an ellipsis ("..") nor the
+# end of an abbreviation with a dot inside its word ("U.S.").
+_FULL_STOP = re.compile(r"(?<![.\u2026])(?<!\.\w)(?<!\.\w\w)\.[\u201d\"\u2019'\u00bb)\]]*$")
 # C0 controls and DEL, except tab, newline, carriage return and form feed.
 _CONTROL_BYTES = bytes(b for b in [*range(32), 127] if b not in b"\t\n\r\f")
 
@@ -65,26 +91,25 @@ def parse_capture(data: bytes) -> ArticleRecord:
     content = [line for line in lines if line.strip() and not _FURNITURE.fullmatch(line.strip())]
     if not content:
         raise IngestError("no headline: only page furniture")
-    headline, rest = content[0].strip(), content[1:]
-    if len(headline) > MAX_HEADLINE:
+    if len(content[0].strip()) > MAX_HEADLINE:
         raise IngestError(
-            f"does not look like an article: the headline is {len(headline)} characters "
-            f"(more than {MAX_HEADLINE})"
+            f"does not look like an article: the headline is {len(content[0].strip())} "
+            f"characters (more than {MAX_HEADLINE})"
         )
 
     agency = None
-    box = len(rest)
-    while box > 0 and rest[box - 1][0].isspace():
+    box = len(content)
+    while box > 1 and content[box - 1][0].isspace():
         box -= 1
-    if box < len(rest):
-        name, *description = (line.strip() for line in rest[box:])
+    if box < len(content):
+        name, *description = (line.strip() for line in content[box:])
         agency = AgencyRecord(name=name, description="\n".join(description))
-        rest = rest[:box]
+        content = content[:box]
 
-    body = [line.strip() for line in rest]
-    captions, body = _split_caption(headline, body)
-    if not body:
-        raise IngestError("does not look like an article: a headline but no body paragraph")
+    headline, *rest = (line.strip() for line in content)
+    _refuse_an_unclear_start(headline, rest)
+    captions, body = _split_caption(headline, rest)
+    _refuse_an_unclear_body(headline, captions, body)
     language = language_for_script("\n".join([headline, *body]))
     blocks = tuple(
         Block("subheading" if _is_subheading(text, i + 1 < len(body)) else "paragraph", text)
@@ -124,6 +149,65 @@ def _decode(data: bytes) -> str:
     if start in "{[":
         raise IngestError("does not look like an article: starts like JSON")
     return text
+
+
+def _refuse_an_unclear_start(first: str, rest: list[str]) -> None:
+    """Refuse when the first text may not be the headline (see "Refusals")."""
+    if rest and rest[0] == first:
+        after = rest[1:]
+        if not after:
+            raise IngestError("no headline: the capture holds only the photo caption")
+        captions, body = _split_caption(first, after)
+        if not captions and not _shares_a_script(first, body):
+            raise IngestError("no headline: the first text is the photo caption")
+        raise IngestError("ambiguous headline: the first text is repeated")
+    if len(rest) >= 2 and not any(_shares_a_script(line, rest[1:]) for line in (first, rest[0])):
+        raise IngestError("no headline: the first text is the photo caption")
+    if _FULL_STOP.search(first):
+        raise IngestError(
+            "no headline: the first text ends with a full stop, like a body paragraph"
+        )
+
+
+def _refuse_an_unclear_body(
+    headline: str, captions: list[tuple[str, str]], body: list[str]
+) -> None:
+    """Refuse a body that is missing or may hold the headline or a caption (see "Refusals")."""
+    if not body:
+        what = "a headline and a photo caption" if captions else "a headline"
+        raise IngestError(f"does not look like an article: {what} but no body paragraph")
+    if not _shares_a_script(headline, body):
+        raise IngestError(
+            "no headline: the first text is in another script than the body, like a photo caption"
+        )
+    if captions and body[0] == headline:
+        raise IngestError("ambiguous headline: the headline is repeated after the photo caption")
+    if captions and body[0] in captions[0]:
+        raise IngestError("ambiguous caption: the photo caption is repeated in the body")
+    if any(a == b for a, b in pairwise(body)):
+        raise IngestError(
+            "ambiguous body: a text is repeated on consecutive lines, like a photo caption"
+        )
+
+
+def _dominant_script(text: str) -> str | None:
+    """The script most letters of ``text`` are in (Han and kana together), None without any."""
+    counts = Counter(_script_group(char) for char in text)
+    counts.pop(None, None)
+    return max(counts, key=counts.__getitem__) if counts else None
+
+
+def _script_group(char: str) -> str | None:
+    script = script_of(char)
+    return "CJK" if script in ("Han", "Hiragana", "Katakana") else script
+
+
+def _shares_a_script(first: str, body: list[str]) -> bool:
+    """Whether some body line has letters in the script of most of ``first``'s letters (True
+    when ``first`` or the body has no letters of a known script: nothing to compare)."""
+    script = _dominant_script(first)
+    scripts = {_script_group(char) for char in set("".join(body))} - {None}
+    return script is None or not scripts or script in scripts
 
 
 def _split_caption(headline: str, body: list[str]) -> tuple[list[tuple[str, str]], list[str]]:
