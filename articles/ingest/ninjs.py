@@ -11,6 +11,18 @@ mapper reads:
   keyed by name -> arrays with that `name`;
 * 3.x: camelCase keys lower-cased, `embargoedUntil` -> `embargoed`.
 
+The version is told by the item's properties: ninjs 3 spells its properties in camelCase
+(`contentType`, `altIds`, `pubStatus`...) where 1.x and 2.x spell the same ones in lower case,
+and only ninjs 3 has event and planning items (`eventDetails`, `plannedCoverage`). The declared
+version (`standard.version`, 1.x `$standard.version`, or a `$schema` / `standard.schema` URL
+naming ninjs-schema_N) decides only when the properties do not: agencies label camelCase items
+with their own profile's version ("TTNINJS 2.2"), so a declaration the properties contradict
+is named in a warning and overruled.
+
+Only text is an article: an event, planning, picture, graphic, video or audio item, and a
+composite or component without a text body, is refused saying what it is ("a ninjs 3 event
+item, not an article") before it is validated.
+
 A picture is an association of type "picture": its caption is the description with role
 "caption", its alt text the one with role "alttext" (ninjs has no standard alt-text field;
 1.x items from Superdesk carry it in the picture's `body_text`), its credit the role
@@ -18,6 +30,7 @@ A picture is an association of type "picture": its caption is the description wi
 """
 
 import json
+import re
 from functools import cache
 from pathlib import Path
 
@@ -42,6 +55,18 @@ SCHEMA_FILES = {1: "ninjs-schema_1.6.json", 2: "ninjs-schema_2.2.json", 3: "ninj
 HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xhtml+html")
 SUMMARY_ROLES = ("summary", "abstract", "teaser", "standfirst")
 MAX_SCHEMA_ERRORS = 3
+# Item types that are never an article, and the packages that are one only with a text body.
+NOT_ARTICLES = ("event", "planning", "picture", "graphic", "video", "audio")
+PACKAGES = ("composite", "component")
+SCHEMA_URL = re.compile(r"ninjs-schema_(\d+(?:\.\d+)*)\.json", re.IGNORECASE)
+# JSON-level keys that name the document's schema: neither content nor a provider extension.
+SCHEMA_KEYS = ("$schema",)
+# Evidence of a 1.x/2.x item beyond the lower-case spellings of the ninjs 3 properties.
+V1_KEYS = frozenset(
+    {"headline", "byline", "body_html", "body_text", "description_html", "description_text"}
+)
+V1_PREFIXES = ("headline_", "description_", "body_")
+MAX_EVIDENCE = 3
 
 
 @cache
@@ -65,8 +90,9 @@ def parse_ninjs(data: bytes) -> ArticleRecord:
         ) from None
     if not isinstance(item, dict):
         raise IngestError(f"not ninjs: the JSON is {_kind(item)}, not an object")
-    major = ninjs_major(item)
     warnings: list[str] = []
+    major = ninjs_major(item, warnings)
+    _refuse_other_kinds(item, major)
     core = _known_fields(item, major, warnings)
     errors = sorted(validator(major).iter_errors(core), key=lambda e: list(e.absolute_path))
     if errors:
@@ -82,21 +108,130 @@ def parse_ninjs(data: bytes) -> ArticleRecord:
     return _record(core, major, warnings)
 
 
-def ninjs_major(item: dict) -> int:
-    """The major ninjs version: from `standard.version` / `$standard`, else the key shapes."""
-    for standard in (item.get("standard"), item.get("$standard")):
-        if isinstance(standard, dict) and standard.get("version"):
-            major = str(standard["version"]).split(".")[0]
-            if major in {"1", "2", "3"}:
-                return int(major)
-            raise IngestError(f"not ninjs: unknown ninjs version {standard['version']!r}")
-    if "uri" not in item:
+def ninjs_major(item: dict, warnings: list[str]) -> int:
+    """The major ninjs version, told by the item's properties; the declared version decides
+    when they do not (none of either kind, or both). A declaration the properties overrule is
+    named in `warnings`."""
+    declared, label = _declared(item)
+    if declared is None and "uri" not in item:
         raise IngestError("not ninjs: a JSON object without the required 'uri'")
-    if any(k in item for k in ("firstCreated", "versionCreated", "pubStatus", "altIds")):
-        return 3
-    if any(k in item for k in ("headlines", "bodies", "descriptions")):
-        return 2
-    return 1
+    keys = _keys(item)
+    new = sorted(keys & _v3_keys())
+    if item.get("type") in ("event", "planning"):
+        new.append(f"type {item['type']}")
+    old = sorted(keys & (_v2_spellings() | V1_KEYS))
+    old += sorted(k for k in item if isinstance(k, str) and k.startswith(V1_PREFIXES))
+    if new and not old:
+        major = 3
+    elif old and not new:
+        major = declared if declared in (1, 2) else _older_shape(item)
+    else:
+        major = declared or (3 if len(new) > len(old) else _older_shape(item))
+    if declared is not None and major != declared:
+        evidence, family = (new, "3") if major == 3 else (old, "1.x/2.x")
+        named = ", ".join(evidence[:MAX_EVIDENCE]) + ("..." if len(evidence) > MAX_EVIDENCE else "")
+        warnings.append(
+            f"the item says it is ninjs {label} but has ninjs {family} properties ({named}): "
+            f"read as ninjs {major}"
+        )
+    return major
+
+
+def _declared(item: dict) -> tuple[int | None, str]:
+    """(major, version as written) that the item declares, else (None, "")."""
+    versions = [
+        str(standard["version"])
+        for standard in (item.get("standard"), item.get("$standard"))
+        if isinstance(standard, dict) and standard.get("version")
+    ]
+    standard = item.get("standard") if isinstance(item.get("standard"), dict) else {}
+    for url in (item.get("$schema"), standard.get("schema")):
+        found = SCHEMA_URL.search(url) if isinstance(url, str) else None
+        if found:
+            versions.append(found.group(1))
+    if not versions:
+        return None, ""
+    major = versions[0].split(".")[0]
+    if major not in {"1", "2", "3"}:
+        raise IngestError(f"not ninjs: unknown ninjs version {versions[0]!r}")
+    return int(major), versions[0]
+
+
+def _older_shape(item: dict) -> int:
+    """1 or 2 by the shape: 2.x has the role-tagged arrays where 1.x has single strings."""
+    return 2 if any(k in item for k in ("headlines", "bodies", "descriptions")) else 1
+
+
+def _keys(item: dict) -> set[str]:
+    """Every property name in the item, at every level."""
+    keys, stack = set(), [item]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            keys.update(node)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return keys
+
+
+def _schema_names(node) -> set[str]:
+    """Every property name a schema defines, at every level."""
+    names, stack = set(), [node]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if isinstance(node.get("properties"), dict):
+                names.update(node["properties"])
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return names
+
+
+@cache
+def _v3_keys() -> frozenset[str]:
+    """The camelCase property names of ninjs 3 (`contentType`, `altIds`, `eventDetails`...):
+    names 1.x and 2.x never use."""
+    older = _schema_names(schema(1)) | _schema_names(schema(2))
+    return frozenset(k for k in _schema_names(schema(3)) - older if k != k.lower())
+
+
+@cache
+def _v2_spellings() -> frozenset[str]:
+    """The 1.x/2.x lower-case spellings of those names (`contenttype`, `altids`...), and
+    `embargoed` (3.x `embargoedUntil`)."""
+    older = _schema_names(schema(1)) | _schema_names(schema(2))
+    return frozenset({k.lower() for k in _v3_keys()} & older | {"embargoed"})
+
+
+def _refuse_other_kinds(item: dict, major: int) -> None:
+    """Refuse an item that is not a story, saying what it is. Without a `type`, ninjs 3
+    event and planning items are known by their `eventDetails` / `plannedCoverage`."""
+    kind = item.get("type")
+    if not isinstance(kind, str) or not kind.strip():
+        kind = next(
+            (
+                k
+                for key, k in (("eventDetails", "event"), ("plannedCoverage", "planning"))
+                if key in item
+            ),
+            "text",
+        )
+    kind = kind.strip().lower()
+    if kind in NOT_ARTICLES:
+        raise IngestError(f"a ninjs {major} {kind} item, not an article")
+    if kind in PACKAGES and not _has_text(item):
+        raise IngestError(f"a ninjs {major} {kind} item without text, not an article")
+
+
+def _has_text(item: dict) -> bool:
+    bodies = item.get("bodies")
+    values = (
+        [b.get("value") for b in bodies if isinstance(b, dict)] if isinstance(bodies, list) else []
+    )
+    values += [item.get(k) for k in ("body_html", "body_text")]
+    return any(isinstance(v, str) and v.strip() for v in values)
 
 
 def _kind(value) -> str:
@@ -119,6 +254,8 @@ def _known_fields(item: dict, major: int, warnings: list[str]) -> dict:
     def known(obj, where):
         kept, unknown = {}, []
         for key, value in obj.items():
+            if where == "item" and key in SCHEMA_KEYS:
+                continue
             if (
                 key in props
                 or key.startswith(patterns)
