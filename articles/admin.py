@@ -1,7 +1,9 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.views.main import ChangeList
-from django.db import models
+from django.db import models, transaction
+from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html, format_html_join
 
@@ -10,7 +12,8 @@ from .admin_editing import CaptionEditingMixin, EditingAdminMixin
 from .admin_history import HistoryAdminMixin, RevisionHistoryAdmin
 from .admin_wire import WIRE_PUBSTATUS, WireAdminMixin
 from .admin_workflow import WorkflowAdminMixin
-from .models import Agency, Alert, Article, Author, Caption, IngestRecord
+from .models import Agency, Alert, Article, Author, Caption, IngestRecord, merge_authors
+from .revisions import revision
 
 # Addresses typed without a scheme get https:// (Django 6's default; silences its warning).
 URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
@@ -119,11 +122,86 @@ class AgencyAdmin(RevisionHistoryAdmin):
 
 @admin.register(Author)
 class AuthorAdmin(RevisionHistoryAdmin):
+    """An author is a name at an agency (none: house staff). One person known under two
+    (the same name at two agencies, a name spelt two ways) is made one author with "Merge
+    selected authors"; the merged names stay as aliases, listed on the kept author's page,
+    which later imports follow."""
+
     list_display = ["name", "agency"]
     list_filter = ["agency"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["agency"]
+    readonly_fields = ["aliases_list"]
+    actions = ["merge_authors"]
+
+    @admin.display(description="also imported as")
+    def aliases_list(self, author):
+        """The names merged into this author, as "name (agency)"; "None" when none."""
+        aliases = list(author.aliases.select_related("agency")) if author.pk else []
+        if not aliases:
+            return "None"
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "", "<li>{} ({})</li>", ((a.name, a.agency or "no agency") for a in aliases)
+            ),
+        )
+
+    def has_merge_permission(self, request):
+        """Merging changes the kept author and deletes the others."""
+        return self.has_change_permission(request) and self.has_delete_permission(request)
+
+    @admin.action(description="Merge selected authors", permissions=["merge"])
+    def merge_authors(self, request, queryset):
+        """A confirmation page first (which author to keep: the first created, unless the
+        editor picks another), then the merge, as one revision of each article changed."""
+        authors = list(queryset.select_related("agency").order_by("pk"))
+        if len(authors) < 2:
+            self.message_user(request, "Select two or more authors to merge.", messages.WARNING)
+            return None
+        if "post" not in request.POST:
+            return TemplateResponse(
+                request,
+                "admin/articles/author/merge.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": "Merge authors",
+                    "opts": self.opts,
+                    "authors": [
+                        (author, list(author.articles.order_by("-published_at")[:5]))
+                        for author in authors
+                    ],
+                    "kept": authors[0],
+                    "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                },
+            )
+        user = request.user if request.user.is_authenticated else None
+        with transaction.atomic(), revision("admin action: merge authors", user=user):
+            # Locked (in key order) and read again: as they are now, until the end.
+            locked = list(
+                Author.objects.select_for_update()
+                .filter(pk__in=[author.pk for author in authors])
+                .order_by("pk")
+            )
+            keep = request.POST.get("keep", "")
+            kept = next((author for author in locked if str(author.pk) == keep), None)
+            others = [author for author in locked if author != kept]
+            if kept is None or not others:  # not one of the selected authors: no merge
+                self.message_user(request, "Choose which author to keep.", messages.ERROR)
+                return None
+            names = ", ".join(f"{a.name} ({a.agency or 'no agency'})" for a in others)
+            changed = merge_authors(kept, others)
+            self.log_change(request, kept, f"Merged into this author: {names}.")
+            for article in changed:
+                self.log_change(request, article, f"Byline: {names} merged into {kept.name}.")
+        self.message_user(
+            request,
+            f"Merged {len(others)} author(s) into “{kept}”: {len(changed)} article(s) now "
+            "credit it, and later imports of the merged names will too.",
+            messages.SUCCESS,
+        )
+        return None
 
 
 @admin.register(Alert)

@@ -6,6 +6,10 @@ articles.roles): without it the publishing fields are read-only (so a forged for
 them either), and the "Publish now" and "Withdraw" actions are not offered (a forged action is
 refused by the admin, as it is not in get_actions). Deleting is Django's own delete permission
 and its confirmation page.
+
+When an article is withdrawn is stored (Article.withdrawn_at): by the "Withdraw" action, and by
+Article.save() for every other way (the form's status, a restored revision), so that its
+address shows the headline only if readers could have seen it.
 """
 
 from django.contrib import admin, messages
@@ -156,11 +160,14 @@ def publish_now(modeladmin, request, queryset):
 def withdraw(modeladmin, request, queryset):
     if not can_publish(request.user):
         return
+    now = timezone.now()
     articles = list(queryset.filter(status=Article.Status.PUBLISHED))
     drafts = queryset.filter(status=Article.Status.DRAFT).count()
 
     def mark_withdrawn(article):
-        article.status = Article.Status.WITHDRAWN
+        # withdrawn_at: a scheduled article withdrawn before its time was never public, and
+        # its address stays a 404 however often it is saved later (views.withdrawn_article).
+        article.withdraw(now)
 
     modeladmin._change_state(
         request, articles, mark_withdrawn, "Withdrawn.", "admin action: withdraw"

@@ -9,6 +9,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -101,7 +102,41 @@ class Agency(models.Model):
         return slug_address("articles:agency_detail", self.slug)
 
 
+class AuthorQuerySet(models.QuerySet):
+    def identified(self, name, agency):
+        """The author an agency means by this byline name (agency None: a house author), or
+        None: an alias an editor made by merging authors first, then the agency's author of
+        that name (the same spelling first, then the same name in another case)."""
+        for queryset in (AuthorAlias.objects.select_related("author"), self):
+            rows = list(queryset.filter(agency=agency, name__iexact=name).order_by("pk")[:20])
+            row = next((row for row in rows if row.name == name), rows[0] if rows else None)
+            if row is not None:
+                return row.author if isinstance(row, AuthorAlias) else row
+        return None
+
+    def free_slug(self, name, agency):
+        """A slug for a new author: the name's, else the name's and the agency's
+        ("john-smith-reuters"), numbered on ("john-smith-reuters-2") while taken."""
+        field = self.model._meta.get_field("slug")
+        base = slugify(name, allow_unicode=True) or "author"
+        stem = f"{base}-{agency.slug}" if agency is not None else base
+        candidates = [base, stem] if agency is not None else [base]
+        n = 2
+        while True:
+            for candidate in candidates:
+                slug = candidate[: field.max_length]
+                if not self.filter(slug=slug).exists():
+                    return slug
+            suffix = f"-{n}"
+            candidates = [stem[: field.max_length - len(suffix)] + suffix]
+            n += 1
+
+
 class Author(models.Model):
+    """A byline name at an agency (none: the house's own staff): one author per agency and
+    name. The same name at another agency is another author, unless an editor merges them
+    (merge_authors), which keeps the merged names as aliases."""
+
     name = models.CharField(_("name"), max_length=200, help_text=_("As it appears in the byline."))
     slug = slug_field(help_text=_("Used in addresses; filled from the name."))
     bio = models.TextField(
@@ -110,25 +145,125 @@ class Author(models.Model):
     agency = models.ForeignKey(
         Agency,
         verbose_name=_("agency"),
-        on_delete=models.SET_NULL,
+        # Not SET_NULL: the author would become a house author, and could clash with one of
+        # the same name. An agency with authors is deleted after its authors are merged or
+        # deleted.
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="authors",
         help_text=_("The agency this author writes for, if any."),
     )
 
+    objects = AuthorQuerySet.as_manager()
     history = revisions()
 
     class Meta:
         ordering = ["name"]
         verbose_name = _("author")
         verbose_name_plural = _("authors")
+        constraints = [
+            # Who an author is: (agency, name). NULL agencies are distinct in a unique index,
+            # so house authors get their own (partial) constraint, on every database.
+            models.UniqueConstraint(
+                fields=["agency", "name"],
+                condition=Q(agency__isnull=False),
+                name="author_unique_agency_name",
+                violation_error_message=_(
+                    "An author with this name already exists for this agency."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["name"],
+                condition=Q(agency__isnull=True),
+                name="author_unique_name_without_agency",
+                violation_error_message=_(
+                    "A house author (no agency) with this name already exists."
+                ),
+            ),
+        ]
 
     def __str__(self):
         return self.name
 
     def get_absolute_url(self):
         return slug_address("articles:author_detail", self.slug)
+
+
+class AuthorAlias(models.Model):
+    """A byline name an agency sends for an author who was merged into another: imports of
+    that name from that agency (none: house bylines) credit the author it points to."""
+
+    agency = models.ForeignKey(
+        Agency,
+        verbose_name=_("agency"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    name = models.CharField(_("name"), max_length=200)
+    author = models.ForeignKey(
+        Author, verbose_name=_("author"), on_delete=models.CASCADE, related_name="aliases"
+    )
+    created_at = models.DateTimeField(_("merged"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("author alias")
+        verbose_name_plural = _("author aliases")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "name"],
+                condition=Q(agency__isnull=False),
+                name="authoralias_unique_agency_name",
+            ),
+            models.UniqueConstraint(
+                fields=["name"],
+                condition=Q(agency__isnull=True),
+                name="authoralias_unique_name_without_agency",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.agency})" if self.agency_id else self.name
+
+
+def merge_authors(kept, others):
+    """Make `others` one author with `kept`: their articles credit `kept` instead (each article
+    saved once: a new version, still "as imported" if it was), they are deleted, and their
+    names (and their own aliases) become aliases of `kept`. Call inside a transaction (and a
+    revision() block, for one revision per article). The articles changed."""
+    others = [author for author in others if author.pk != kept.pk]
+    if not others:
+        return []
+    through = Article.authors.through
+    articles = (
+        Article.objects.select_for_update()
+        .filter(pk__in=through.objects.filter(author__in=others).values("article_id"))
+        .order_by("pk")
+    )
+    changed = []
+    for article in articles:
+        as_imported = (
+            article.imported_version is not None and article.version == article.imported_version
+        )
+        if as_imported:
+            article.imported_version = article.version + 1  # the version save() gives it
+        article.save()
+        article.authors.remove(*others)
+        article.authors.add(kept)
+        changed.append(article)
+    AuthorAlias.objects.filter(author__in=others).update(author=kept)
+    for other in others:
+        AuthorAlias.objects.update_or_create(
+            agency=other.agency, name=other.name, defaults={"author": kept}
+        )
+    # An alias never shadows the kept author's own name.
+    AuthorAlias.objects.filter(agency=kept.agency, name=kept.name).delete()
+    for other in others:
+        other.delete()
+    return changed
 
 
 def identifier_key(identifier: str) -> str:
@@ -212,6 +347,16 @@ class Article(models.Model):
             "Readers see the article from this time on, once its status is Published. "
             "Left empty when publishing, it is set to now."
         ),
+    )
+    # When the article was withdrawn (the withdrawal it is in now), kept by save(); None
+    # while it is not withdrawn. Readers saw it if its publication time had come by then
+    # (views.withdrawn_article): updated_at cannot say, every later save moves it.
+    withdrawn_at = models.DateTimeField(
+        _("withdrawn at"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("When the article was withdrawn; empty while it is not withdrawn."),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("last updated"), auto_now=True)
@@ -384,10 +529,45 @@ class Article(models.Model):
             sources = RENDER_SOURCES.intersection(update_fields)
         if sources and self.store_rendered_body() and update_fields is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], *RENDERED_FIELDS}
+        withdrawal = self.__dict__.pop("_withdrawal", None)
+        saves_status = (
+            "status" in update_fields
+            if update_fields is not None
+            else "status" not in self.get_deferred_fields()
+        )
+        if saves_status:
+            self.withdrawn_at = self._withdrawal_time(withdrawal)
+            if update_fields is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "withdrawn_at"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return slug_address("articles:article_detail", self.slug)
+
+    def withdraw(self, at=None):
+        """Withdraw the article (saved by the caller) at `at` (default: now)."""
+        self.status = self.Status.WITHDRAWN
+        self.withdrawn_at = self._withdrawal = at or timezone.now()
+
+    def _withdrawal_time(self, withdrawal):
+        """withdrawn_at as this save stores it: None unless withdrawn; the stored time while
+        the article stays withdrawn; the time of this save (or of withdraw()) when it becomes
+        withdrawn now. A value the instance carries from elsewhere (a restored revision's, a
+        form's) is not trusted for an article in the database; a new row keeps its own (a
+        recovery after deletion, a test's)."""
+        if self.status != self.Status.WITHDRAWN:
+            return None
+        given = self.__dict__.get("withdrawn_at")
+        if not self._state.adding:
+            stored = (
+                Article.objects.filter(pk=self.pk).values_list("status", "withdrawn_at").first()
+            )
+            if stored is not None:
+                status, withdrawn_at = stored
+                if status == self.Status.WITHDRAWN:
+                    return withdrawn_at or given or timezone.now()
+                return withdrawal or timezone.now()
+        return withdrawal or given or timezone.now()
 
     def clean(self):
         # One spelling of the text whatever sent it: browsers send CR LF and drop the final

@@ -5,9 +5,16 @@ page of an archive of a million articles, on every request. Readers of a news si
 "Newer articles" / "Older articles" instead, so these pages fetch one row more than a page
 holds to know whether an older page exists, and never count. The page number is still in the
 address (?page=3) and the title; a page past the end is a 404, as with Django's.
+
+Without a count, any page number may be asked for; the databases take OFFSET and LIMIT as
+64-bit integers (PostgreSQL: "bigint out of range"; SQLite's driver: OverflowError), so a page
+whose rows lie beyond them (?page=99999999999999999999) is past the end without a query.
 """
 
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+
+# The largest OFFSET + LIMIT the databases take (a signed 64-bit integer).
+MAX_ROW = 2**63 - 1
 
 
 class UncountedPaginator(Paginator):
@@ -23,7 +30,15 @@ class UncountedPaginator(Paginator):
             raise PageNotAnInteger(self.error_messages["invalid_page"]) from error
         if number < 1:
             raise EmptyPage(self.error_messages["min_page"])
+        if number > self.last_reachable_page:
+            raise EmptyPage(self.error_messages["no_results"])
         return number
+
+    @property
+    def last_reachable_page(self):
+        """The last page whose rows, and the one more page() fetches, the database can reach:
+        its OFFSET + LIMIT, number * per_page + 1, is at most MAX_ROW."""
+        return (MAX_ROW - 1) // self.per_page
 
     def page(self, number):
         number = self.validate_number(number)

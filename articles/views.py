@@ -1,10 +1,11 @@
 from datetime import timedelta
+from functools import wraps
 
+from django.core.exceptions import BadRequest
 from django.db.models import F, OuterRef, Q, Subquery
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
@@ -28,6 +29,26 @@ from .search import clean_query, search
 PER_PAGE = 20
 # "Updated" is shown when an article changed more than this long after its publication.
 UPDATE_SHOWN_AFTER = timedelta(minutes=1)
+
+
+def well_formed(view):
+    """The view, for requests whose path and query string have no NUL: a NUL in the path is a
+    404 (no page has one in its address), one in a parameter's name or value a 400. No page
+    or link of the site makes either, and PostgreSQL refuses a NUL in any text it is given
+    ("A string literal cannot contain NUL"), which was a 500 (a slug, the search query)."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if "\x00" in request.path_info:
+            raise Http404("No such page.")
+        if request.META.get("QUERY_STRING") and any(
+            "\x00" in name or any("\x00" in value for value in values)
+            for name, values in request.GET.lists()
+        ):
+            raise BadRequest("A NUL in the query string.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 def article_listing():
@@ -153,15 +174,15 @@ class ArticleDetailView(DetailView):
 
 def withdrawn_article(slug):
     """The withdrawn article at this address, if readers could have seen it: its publication
-    time had come when it was withdrawn (its last change). One withdrawn before its scheduled
-    time was never public: its address stays a 404, and its headline unseen."""
+    time had come when it was withdrawn (withdrawn_at, stored when it was withdrawn: its last
+    change, updated_at, moves with every later save). One withdrawn before its scheduled time
+    was never public: its address stays a 404, and its headline unseen."""
     return (
         Article.objects.filter(
             slug=slug,
             status=Article.Status.WITHDRAWN,
-            published_at__lte=timezone.now(),
+            published_at__lte=F("withdrawn_at"),
         )
-        .filter(published_at__lte=F("updated_at"))
         .only("headline", "slug", "language")
         .first()
     )
@@ -272,6 +293,14 @@ class ArchiveDayView(ArchiveMixin, DayArchiveView):
 
     def get_next_month(self, date):
         return None
+
+    def get_dated_items(self):
+        try:
+            return super().get_dated_items()
+        except OverflowError:
+            # 31 December 9999, the calendar's last day: Django's look-up of a day ends at the
+            # next one, which datetime.date cannot make.
+            raise Http404("No such day.") from None
 
 
 class SearchView(ListView):

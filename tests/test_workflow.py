@@ -195,7 +195,7 @@ def test_withdrawn_before_its_time_came_stays_a_404(client, make_article):
     # it was withdrawn before then and was never public.
     now = timezone.now()
     Article.objects.filter(pk=article.pk).update(
-        updated_at=now - timedelta(days=2), published_at=now - timedelta(days=1)
+        withdrawn_at=now - timedelta(days=2), published_at=now - timedelta(days=1)
     )
     assert client.get(article.get_absolute_url()).status_code == 404
 
