@@ -29,6 +29,13 @@ public: it stays a draft (a 404, its headline never shown), marked canceled for 
 and no import publishes it (outcome "skipped", with the reason). A new article whose headline and agency match an existing
 article with another identifier (the same story in two formats) is created, flagged as a
 possible duplicate of it, and reported, never merged.
+
+Role rules hold through ingest as in the article form: an import by a user without the publish
+permission (an editor, through the admin's Import page) never changes what readers see. It
+publishes nothing (`publish` is ignored), and an agency cancellation of a published (or
+scheduled) article is held for a chief editor like an update (outcome "held"), never applied;
+only a user with the permission can apply such a held cancellation. Imports without a user
+(`manage.py ingest`, run by an operator) are not limited.
 """
 
 import hashlib
@@ -58,6 +65,16 @@ from articles.revisions import revision
 from .formats import detect
 from .formats import parse as parse_format
 from .records import AgencyRecord, ArticleRecord, Block, CaptionRecord, IngestError
+from .storable import check_storable, storable_filename
+
+# Publishing, scheduling, withdrawing: the chief editors' permission (see articles.roles).
+PUBLISH_PERMISSION = "articles.publish_article"
+
+
+def may_publish(user) -> bool:
+    """Whether an import by `user` may change what readers see (None: an operator's command)."""
+    return user is None or user.has_perm(PUBLISH_PERMISSION)
+
 
 __all__ = [
     "IngestError",
@@ -239,8 +256,11 @@ def ingest(
     "newsml-g2" or "html"); a `parser` function (bytes -> ArticleRecord) overrides both.
 
     Input the database cannot hold (a model validation error, such as an over-long alt text)
-    is bad input too: it fails with the reason, and its raw bytes are kept like any other.
+    is bad input too: it fails with the reason, and its raw bytes are kept like any other. So
+    is an article that concurrent imports kept writing while this one tried to (refused by
+    the database on the retry too): "could not store: a concurrent import kept conflicting".
     """
+    filename = storable_filename(filename)  # also in the revision's reason
     keep = {
         "filename": filename[:500],
         "channel": channel,
@@ -250,10 +270,12 @@ def ingest(
         "sha256": hashlib.sha256(data).hexdigest(),
         "format": (fmt if fmt not in (None, "", "auto") else detect(data))[:20],
     }
+    allowed = may_publish(user)
     try:
         record = parser(data) if parser is not None else parse_format(data, fmt)
         keep["format"] = record.format or keep["format"]
         keep["warnings"] = list(record.warnings)
+        check_storable(record)  # a NUL or a lone surrogate fails this file, never the batch
         if not natural_key(record):
             # An empty key would match every article without an identifier.
             raise IngestError(
@@ -262,7 +284,9 @@ def ingest(
 
         def write():
             with transaction.atomic(), revision(_reason(filename, channel), user=user):
-                outcome, article, message = _upsert(record, publish=publish)
+                outcome, article, message = _upsert(
+                    record, publish=publish and allowed, may_withdraw=allowed
+                )
                 if dry_run:
                     # Leaving by an exception rolls everything back, and ends the revision
                     # block without merging records (no query in a doomed transaction).
@@ -278,6 +302,16 @@ def ingest(
             outcome, article, message = _retrying(write)
         except _DryRun as done:
             outcome, article, message = done.args
+        except IntegrityError as error:
+            # Refused again on the retry: another import wrote the same article (or agency,
+            # or author) between our look-up and our insert twice. Fails like bad input.
+            key = natural_key(record)
+            key = key if len(key) <= 100 else key[:99] + "…"
+            reason = " ".join(str(error).split("\n", 1)[0].split())
+            raise IngestError(
+                "could not store: a concurrent import kept conflicting "
+                f"(article “{key}”: {reason}); import the file again"
+            ) from error
     except (IngestError, ValidationError) as error:
         message = str(error) if isinstance(error, IngestError) else _cannot_save(error)
         if not dry_run:
@@ -300,7 +334,9 @@ def _retrying(write):
     * Another process created the same article (or agency, or author) between our look-up
       and our insert: the constraint, or full_clean's check of it, decided. Once more, the
       look-up finds that row and this import updates (or leaves) it. A validation error that
-      comes back is a real one and fails the import.
+      comes back is a real one and fails the import; a refusal by the database that comes
+      back (another import got in the way again) is raised too, and ingest() reports it as
+      a failed import ("could not store: a concurrent import kept conflicting").
     * SQLite serialises writers, and refuses at once ("database is locked") a transaction
       that read and then wants to write while another one writes: it is run again, after
       a short wait. Inside a caller's transaction nothing can be retried.
@@ -336,9 +372,10 @@ def _cannot_save(error: ValidationError) -> str:
     return "cannot be saved: " + " ".join(reasons.split())
 
 
-def _upsert(record: ArticleRecord, *, publish: bool):
+def _upsert(record: ArticleRecord, *, publish: bool, may_withdraw: bool = True):
     """(outcome, article, message). The article's row stays locked until the end of the
-    transaction, so no editor's save can slip in between the check and the write."""
+    transaction, so no editor's save can slip in between the check and the write. Without
+    may_withdraw, a cancellation of a published or scheduled article is held."""
     agency = _agency(record)
     key = natural_key(record)
     checksum = content_checksum(record)
@@ -347,7 +384,7 @@ def _upsert(record: ArticleRecord, *, publish: bool):
         .filter(agency=agency, external_key=identifier_key(key))
         .first()
     )
-    canceled = record.pubstatus in CANCELED
+    canceled = cancels(record)
     if article is None:
         if canceled:
             return Outcome.SKIPPED, None, "canceled by the agency and never imported here"
@@ -386,6 +423,8 @@ def _upsert(record: ArticleRecord, *, publish: bool):
                 return Outcome.UNCHANGED, article, "already canceled by the agency"
             _mark_canceled(article, record)
             return Outcome.SKIPPED, article, CANCELED_DRAFT.format(record.pubstatus)
+        if not may_withdraw:
+            return Outcome.HELD, article, HELD_CANCELLATION.format(record.pubstatus)
         _withdraw(article, record)
         return Outcome.WITHDRAWN, article, f"withdrawn: the agency's status is {record.pubstatus}"
     if article.source_checksum == checksum:
@@ -426,6 +465,20 @@ CANCELED_DRAFT = (
     "unpublished draft, marked canceled for the editors"
 )
 NOT_PUBLISHED_CANCELED = "not published: the agency canceled this story"
+# A cancellation imported by someone who may not withdraw (an editor): a chief editor decides.
+HELD_CANCELLATION = (
+    "held for a chief editor: the agency canceled this published story (status {}); "
+    "withdrawing it needs the publish permission"
+)
+NOT_ALLOWED_CANCELLATION = (
+    "This agency update cancels the story: applying it withdraws the article, which needs "
+    "the publish permission (a chief editor)."
+)
+
+
+def cancels(record: ArticleRecord) -> bool:
+    """Whether the agency's record cancels (or withdraws) its story."""
+    return record.pubstatus in CANCELED
 
 
 def canceled_by_agency(article) -> bool:
@@ -450,7 +503,7 @@ def _withdraw(article, record):
     """Withdrawn, never deleted: readers get 410 Gone; the text stays as it is (an editor's
     changes included)."""
     was_edited = edited_since_import(article)
-    article.status = Article.Status.WITHDRAWN
+    article.withdraw()  # withdrawn_at: now (a 410 shows the headline only if it was public)
     # The status needs a publication time; an article never published gets the withdrawal's.
     article.published_at = article.published_at or timezone.now().replace(microsecond=0)
     _save_agency_status(article, record, was_edited)
@@ -542,7 +595,9 @@ def _hold(article, record: ArticleRecord, ingest_record):
 
 def apply_pending_update(pending: PendingUpdate, *, user=None) -> Article:
     """Apply a held agency update, as an editor decided after reviewing it: one new revision
-    ("agency update applied: <file>"); the editor's version stays in the history."""
+    ("agency update applied: <file>"); the editor's version stays in the history. A held
+    cancellation withdraws the article (the agency's status kept, as an import does), and
+    only a user with the publish permission may apply it."""
     filename = PurePath(pending.ingest_record.filename).name
     with transaction.atomic(), revision(f"agency update applied: {filename}", user=user):
         article = Article.objects.select_for_update().get(pk=pending.article_id)
@@ -551,7 +606,17 @@ def apply_pending_update(pending: PendingUpdate, *, user=None) -> Article:
             raise ValidationError(f"This update was already {pending.get_resolution_display()}.")
         record = record_from_json(pending.record)
         article.needs_review = _others_waiting(pending)
-        _apply(article, record, checksum=content_checksum(record), publish=False)
+        if cancels(record):
+            if not may_publish(user):
+                raise ValidationError(NOT_ALLOWED_CANCELLATION)
+            if article.status == Article.Status.PUBLISHED:
+                _withdraw(article, record)
+            elif article.status == Article.Status.DRAFT:  # unpublished since: as a draft's
+                _mark_canceled(article, record)
+            else:  # withdrawn already
+                Article.objects.filter(pk=article.pk).update(needs_review=article.needs_review)
+        else:
+            _apply(article, record, checksum=content_checksum(record), publish=False)
         _resolve(pending, PendingUpdate.Resolution.APPLIED, user)
     return article
 
@@ -608,10 +673,15 @@ def _agency(record: ArticleRecord):
 
 
 def _author(name, agency):
-    slug = slugify(name, allow_unicode=True)[:200] or "author"
-    author = Author.objects.filter(slug=slug).first()
+    """The author of this byline name at the article's agency (None: a house author): who an
+    author is, is (agency, name), so the same name at another agency is another author,
+    unless an editor merged them (an alias, consulted first). A new author gets the name's
+    slug, or the name's and the agency's when it is taken (see Author.objects.free_slug)."""
+    author = Author.objects.identified(name, agency)
     if author is None:
-        author = Author(name=name, slug=slug, agency=agency)
+        author = Author(name=name, slug=Author.objects.free_slug(name, agency), agency=agency)
+        # Validated like the article: full_clean checks the (agency, name) constraint too, so
+        # a concurrent import's same author is retried (see _retrying) and then found.
         author.full_clean(exclude=["slug"])
         author.save()
     return author

@@ -34,6 +34,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from articles.ingest import batch, formats
+from articles.ingest.storable import storable_filename
 from articles.models import IngestRecord
 
 FORMATS = ["auto", *formats.FORMATS]
@@ -139,6 +140,7 @@ class Command(BaseCommand):
                 if progress:
                     bar.reset(total=batch.count(paths))
                 for path, result in results:
+                    path = storable_filename(path)  # printable, as the ingest record has it
                     counts[result.outcome] += 1
                     if result.failed:
                         self.show(bar, self.stderr, f"error: {path}: {result.error}")
