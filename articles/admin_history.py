@@ -34,7 +34,9 @@ from simple_history.admin import SimpleHistoryAdmin
 from .admin_forms import VERSION_FIELD, ArticleVersionForm, when
 from .ingest.writer import (
     apply_pending_update,
+    cancels,
     dismiss_pending_update,
+    may_publish,
     proposed_values,
     record_from_json,
     unique_slug,
@@ -109,6 +111,10 @@ class RevisionHistoryAdmin(SimpleHistoryAdmin):
         )
         if record.history_type == "-":
             raise Http404("A deletion cannot be restored; restore the revision before it.")
+        if not self.model._default_manager.filter(pk=unquote(object_id)).exists():
+            # Deleted since: a revert would recreate it as that revision was (published,
+            # say), past the role rules. It comes back only by recovery (see deleted_view).
+            return self.deleted_revision_response(request, record)
         request.restoring_revision = record
         extra_context = {
             **(extra_context or {}),
@@ -119,6 +125,12 @@ class RevisionHistoryAdmin(SimpleHistoryAdmin):
             return super().history_form_view(request, object_id, version_id, extra_context)
         with self._revision(request, restore_reason(record)):
             return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def deleted_revision_response(self, request, record):
+        """A revision of an object deleted since: not restorable (GET or POST)."""
+        raise Http404(
+            f"This {self.opts.verbose_name} was deleted; its revisions cannot be restored."
+        )
 
     def restore_context(self, request, record):
         return {}
@@ -322,6 +334,16 @@ class HistoryAdminMixin(RevisionHistoryAdmin):
         )
         return HttpResponseRedirect(self._change_url(article.pk))
 
+    def deleted_revision_response(self, request, record):
+        """Revert is for articles that exist: a deleted one is recovered, from the Deleted
+        articles page, for those allowed to (as a draft unless they may publish)."""
+        messages.error(
+            request,
+            f"“{record.headline}” was deleted: its revisions cannot be restored. Recover it "
+            "from Deleted articles (as a draft, unless you may publish).",
+        )
+        return HttpResponseRedirect(reverse(f"{self.admin_site.name}:articles_article_deleted"))
+
     def recover(self, request, deletion, last):
         """Re-create the article from its deletion record (its last values), with its id (so
         its history goes on), the authors of its last revision and the captions deleted
@@ -343,11 +365,13 @@ class HistoryAdminMixin(RevisionHistoryAdmin):
             old = article.slug
             article.slug = unique_slug(old, Article)
             notes.append(f"Its address was taken: it is now …/{article.slug}/ (was …/{old}/).")
-        if article.status == Article.Status.PUBLISHED and not request.user.has_perm(
-            "articles.publish_article"
-        ):
+        if article.status != Article.Status.DRAFT and not may_publish(request.user):
+            # Readers see no change from someone who may not publish: not live, not a 410.
+            notes.append(
+                f"It was {article.get_status_display().lower()}: it comes back as a draft, "
+                "for a chief editor."
+            )
             article.status = Article.Status.DRAFT
-            notes.append("It was published: it comes back as a draft, for a chief editor.")
         article.save(force_insert=True)
         if last is not None:
             article.authors.set(author_ids_at(last))
@@ -406,6 +430,10 @@ class HistoryAdminMixin(RevisionHistoryAdmin):
                     "filename": update.ingest_record.filename,
                     "changes": changes,
                     "can_review": self.can_review_updates(request, current),
+                    # A held cancellation withdraws the article: only for those who may.
+                    "cancels": cancels(record),
+                    "pubstatus": record.pubstatus,
+                    "can_apply": not cancels(record) or may_publish(request.user),
                 }
             )
         return panels

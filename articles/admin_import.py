@@ -15,13 +15,14 @@ from django.utils.html import format_html
 from django.views import View
 
 from .ingest.formats import FORMATS, LABELS
-from .ingest.writer import ingest
+from .ingest.writer import cancels, ingest
 from .models import Article, IngestRecord
 
 MAX_BYTES = 1024 * 1024
 IMPORT_PERMISSIONS = ["articles.import_article", "articles.add_article", "articles.change_article"]
 # The "publish" option: without this permission it is neither shown nor obeyed.
 PUBLISH_PERMISSION = "articles.publish_article"
+HELD_OR_SKIPPED = (IngestRecord.Outcome.HELD, IngestRecord.Outcome.SKIPPED)
 
 
 FORMAT_CHOICES = [("auto", "detect"), *((name, LABELS[name]) for name in FORMATS)]
@@ -127,8 +128,15 @@ class ImportArticleView(View):
         data, filename = form.cleaned_data["data"], form.cleaned_data["filename"]
         publish = form.cleaned_data.get("publish", False)
         fmt = form.cleaned_data.get("format") or "auto"
+        # As this user's import would go (held, for one who may not withdraw or publish).
         result = ingest(
-            data, filename=filename, channel="admin", publish=publish, dry_run=True, fmt=fmt
+            data,
+            filename=filename,
+            channel="admin",
+            user=request.user,
+            publish=publish,
+            dry_run=True,
+            fmt=fmt,
         )
         if result.failed:
             form.add_error(None, f"{filename}: {result.error}")
@@ -154,6 +162,8 @@ class ImportArticleView(View):
             filename=filename,
             format_label=LABELS.get(result.format, result.format),
             format_detected=fmt == "auto",
+            held_cancellation=result.outcome == IngestRecord.Outcome.HELD
+            and cancels(result.record),
             # The dry run's article is as the import leaves it: published by it, or not (a
             # story the agency withholds or canceled is not, whatever was asked).
             will_publish=publish
@@ -205,8 +215,9 @@ class ImportArticleView(View):
                 site_link[0],
             ),
         )
-        if result.outcome == IngestRecord.Outcome.SKIPPED and result.message:
-            # A draft the agency canceled: it stays unpublished.
+        if result.outcome in HELD_OR_SKIPPED and result.message:
+            # A draft the agency canceled: it stays unpublished. A held update or
+            # cancellation: why it was not applied, and where it waits.
             messages.warning(request, f"{cleaned['filename']}: {result.message}.")
         if result.duplicate is not None:
             messages.warning(

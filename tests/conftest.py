@@ -51,17 +51,44 @@ def agency(db):
     )
 
 
-@pytest.fixture
-def editor(django_user_model):
-    """A staff account with every permission of the articles app (not a superuser)."""
-    user = django_user_model.objects.create_user("editor", password="editor-pass", is_staff=True)
-    user.user_permissions.set(Permission.objects.filter(content_type__app_label="articles"))
+def role_user(django_user_model, username, group):
+    """A staff account in one of the real groups of the role migration (articles.roles): what
+    it may do is what that role may do, never more (a fixture holding every permission once
+    hid that an editor could withdraw articles through an import)."""
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user(
+        username, password=f"{username}-pass", is_staff=True
+    )
+    user.groups.add(Group.objects.get(name=group))
     return user
+
+
+@pytest.fixture
+def editor(django_user_model, roles):
+    """An editor: the Editors group (writes, corrects, imports; cannot publish or delete)."""
+    from articles.roles import EDITORS
+
+    return role_user(django_user_model, "editor", EDITORS)
 
 
 @pytest.fixture
 def editor_client(client, editor):
     client.force_login(editor)
+    return client
+
+
+@pytest.fixture
+def chief_editor(django_user_model, roles):
+    """A chief editor: the Chief editors group (also publishes, withdraws, deletes)."""
+    from articles.roles import CHIEF_EDITORS
+
+    return role_user(django_user_model, "chief", CHIEF_EDITORS)
+
+
+@pytest.fixture
+def chief_editor_client(client, chief_editor):
+    client.force_login(chief_editor)
     return client
 
 

@@ -209,11 +209,11 @@ def test_change_form_has_the_caption_inline_and_view_on_site(editor_client, make
     )
 
 
-def test_adding_an_article_through_the_admin(editor_client, agency, client):
+def test_adding_an_article_through_the_admin(chief_editor_client, agency, client):
     author = Author.objects.create(name="Arshad Mohammed", slug="arshad-mohammed")
 
     response = post_form(
-        editor_client,
+        chief_editor_client,
         f"{ARTICLES}add/",
         "article_form",
         headline="Typed in the admin",
@@ -276,12 +276,12 @@ def test_two_lead_captions_are_refused_with_a_message(editor_client, make_articl
     assert list(Caption.objects.filter(is_lead=True).values_list("text", flat=True)) == ["First"]
 
 
-def test_publishing_without_a_time_sets_it_to_now(editor_client, make_article, client):
+def test_publishing_without_a_time_sets_it_to_now(chief_editor_client, make_article, client):
     article = make_article(status=Article.Status.DRAFT, published_at=None)
     assert client.get(f"/articles/{article.slug}/").status_code == 404
 
     response = post_form(
-        editor_client, f"{ARTICLES}{article.pk}/change/", "article_form", status="published"
+        chief_editor_client, f"{ARTICLES}{article.pk}/change/", "article_form", status="published"
     )
 
     assertRedirects(response, ARTICLES)
@@ -355,9 +355,9 @@ def test_authors_can_be_added_and_changed(editor_client, agency):
     assert (author.name, author.agency) == ("Arshad Mohammed", None)
 
 
-def test_alerts_can_be_added_and_changed(editor_client):
+def test_alerts_can_be_added_and_changed(chief_editor_client):
     response = post_form(
-        editor_client,
+        chief_editor_client,
         "/admin/articles/alert/add/",
         "alert_form",
         text="Ceasefire announced",
@@ -376,7 +376,7 @@ def test_alerts_can_be_added_and_changed(editor_client):
     ends = timezone.now() + timedelta(days=1)
     end_date, end_time = split(ends)
     response = post_form(
-        editor_client,
+        chief_editor_client,
         f"/admin/articles/alert/{alert.pk}/change/",
         "alert_form",
         text="Ceasefire holds",
@@ -390,12 +390,12 @@ def test_alerts_can_be_added_and_changed(editor_client):
     assert alert.ends_at == ends.replace(microsecond=0)
 
 
-def test_an_alert_that_ends_before_it_starts_is_refused(editor_client):
+def test_an_alert_that_ends_before_it_starts_is_refused(chief_editor_client):
     start_date, start_time = split(timezone.now())
     end_date, end_time = split(timezone.now() - timedelta(hours=1))
 
     response = post_form(
-        editor_client,
+        chief_editor_client,
         "/admin/articles/alert/add/",
         "alert_form",
         text="Backwards",
@@ -410,11 +410,11 @@ def test_an_alert_that_ends_before_it_starts_is_refused(editor_client):
     assert not Alert.objects.exists()
 
 
-def test_an_alert_created_in_the_admin_is_the_banner_on_the_home_page(editor_client, client):
+def test_an_alert_created_in_the_admin_is_the_banner_on_the_home_page(chief_editor_client, client):
     assertNotContains(client.get("/"), 'role="status"')
 
     post_form(
-        editor_client,
+        chief_editor_client,
         "/admin/articles/alert/add/",
         "alert_form",
         text="Ceasefire announced",
@@ -429,12 +429,12 @@ def test_an_alert_created_in_the_admin_is_the_banner_on_the_home_page(editor_cli
     )
 
 
-def test_an_ended_alert_is_not_shown(editor_client, client):
+def test_an_ended_alert_is_not_shown(chief_editor_client, client):
     start_date, start_time = split(timezone.now() - timedelta(hours=2))
     end_date, end_time = split(timezone.now() - timedelta(hours=1))
 
     post_form(
-        editor_client,
+        chief_editor_client,
         "/admin/articles/alert/add/",
         "alert_form",
         text="Yesterday's news",

@@ -85,8 +85,8 @@ def test_change_list_links_to_the_import_page(editor_client):
     assert reverse("admin:articles_article_import") == IMPORT_URL
 
 
-def test_import_page_shows_the_upload_form(editor_client):
-    response = editor_client.get(IMPORT_URL)
+def test_import_page_shows_the_upload_form(chief_editor_client):
+    response = chief_editor_client.get(IMPORT_URL)
 
     assert response.status_code == 200
     assertContains(response, '<form method="post" enctype="multipart/form-data">')
@@ -198,13 +198,15 @@ def test_reimport_names_the_article_as_the_editor_left_it(editor_client, sample_
     assert Article.objects.get().headline == "Edited headline"
 
 
-def test_publish_ticked_publishes_the_article(editor_client, client, sample_bytes):
-    preview = editor_client.post(IMPORT_URL, sample_input("file", sample_bytes) | {"publish": "on"})
+def test_publish_ticked_publishes_the_article(chief_editor_client, client, sample_bytes):
+    preview = chief_editor_client.post(
+        IMPORT_URL, sample_input("file", sample_bytes) | {"publish": "on"}
+    )
     assertContains(
         preview, preview_row("Saving will", "create a new article and publish it"), html=True
     )
 
-    save(editor_client, preview)
+    save(chief_editor_client, preview)
 
     article = Article.objects.get()
     assert article.status == Article.Status.PUBLISHED
@@ -220,16 +222,18 @@ def test_without_publish_the_article_stays_a_draft(editor_client, client, sample
     assert client.get(PUBLIC_URL).status_code == 404
 
 
-def test_publishing_a_draft_on_reimport_is_an_update(editor_client, client, sample_bytes):
-    import_sample(editor_client, sample_bytes)
+def test_publishing_a_draft_on_reimport_is_an_update(chief_editor_client, client, sample_bytes):
+    import_sample(chief_editor_client, sample_bytes)
 
-    preview = editor_client.post(IMPORT_URL, sample_input("file", sample_bytes) | {"publish": "on"})
+    preview = chief_editor_client.post(
+        IMPORT_URL, sample_input("file", sample_bytes) | {"publish": "on"}
+    )
     assertContains(
         preview,
         preview_row("Saving will", f"update the article “{HEADLINE}” and publish it"),
         html=True,
     )
-    save(editor_client, preview)
+    save(chief_editor_client, preview)
 
     assert Article.objects.get().status == Article.Status.PUBLISHED
     assert client.get(PUBLIC_URL).status_code == 200

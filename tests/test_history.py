@@ -306,7 +306,7 @@ def delete_in_admin(client, article):
 
 
 def test_a_deleted_article_is_listed_and_recovered_with_authors_and_captions(
-    editor_client, make_article, client
+    chief_editor_client, make_article, client
 ):
     author = Author.objects.create(name="Arshad Mohammed", slug="arshad-mohammed")
     article = make_article(
@@ -317,20 +317,20 @@ def test_a_deleted_article_is_listed_and_recovered_with_authors_and_captions(
         ],
         authors=[author],
     )
-    save_in_admin(editor_client, article, standfirst="A standfirst")
-    save_in_admin(editor_client, article, **{"captions-1-DELETE": "on"})  # removed before
-    save_in_admin(editor_client, article, standfirst="The last standfirst")
+    save_in_admin(chief_editor_client, article, standfirst="A standfirst")
+    save_in_admin(chief_editor_client, article, **{"captions-1-DELETE": "on"})  # removed before
+    save_in_admin(chief_editor_client, article, standfirst="The last standfirst")
     pk, captions_before = article.pk, list(article.captions.values_list("pk", "text"))
-    delete_in_admin(editor_client, article)
+    delete_in_admin(chief_editor_client, article)
 
-    listing = editor_client.get(f"{ARTICLES}deleted/")
+    listing = chief_editor_client.get(f"{ARTICLES}deleted/")
     assertContains(listing, '<th scope="row">Deleted by mistake</th>', html=False)
-    assertContains(listing, "<td>editor</td>", html=False)
+    assertContains(listing, "<td>chief</td>", html=False)
     deletion = Article.history.get(id=pk, history_type="-")
     assert deletion.history_change_reason == "admin"
     assert client.get(f"/articles/{article.slug}/").status_code == 404
 
-    response = editor_client.post(f"{ARTICLES}deleted/{deletion.history_id}/recover/")
+    response = chief_editor_client.post(f"{ARTICLES}deleted/{deletion.history_id}/recover/")
 
     assertRedirects(response, f"{ARTICLES}{pk}/change/")
     recovered = Article.objects.get(pk=pk)
@@ -344,9 +344,9 @@ def test_a_deleted_article_is_listed_and_recovered_with_authors_and_captions(
     record = latest(recovered)
     assert record.history_type == "+"
     assert record.history_change_reason.startswith("recovery of revision ")
-    assert record.history_user.get_username() == "editor"
+    assert record.history_user.get_username() == "chief"
     assert client.get(f"/articles/{recovered.slug}/").status_code == 200
-    assertNotContains(editor_client.get(f"{ARTICLES}deleted/"), "Deleted by mistake")
+    assertNotContains(chief_editor_client.get(f"{ARTICLES}deleted/"), "Deleted by mistake")
 
 
 def test_recovering_needs_the_add_permission(client, django_user_model, make_article, editor):

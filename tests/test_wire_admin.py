@@ -96,12 +96,12 @@ def test_sanitiser_warnings_are_listed_and_reported_after_saving(editor_client):
     )
 
 
-def test_versions_and_cancellation_are_previewed(editor_client):
-    save(editor_client, preview(editor_client, "ninjs-2-v1.json", publish="on"))
-    save(editor_client, preview(editor_client, "ninjs-2-v2.json"))
+def test_versions_and_cancellation_are_previewed(chief_editor_client):
+    save(chief_editor_client, preview(chief_editor_client, "ninjs-2-v1.json", publish="on"))
+    save(chief_editor_client, preview(chief_editor_client, "ninjs-2-v2.json"))
     assert Article.objects.get().is_published()
 
-    stale = preview(editor_client, "ninjs-2-v1.json")
+    stale = preview(chief_editor_client, "ninjs-2-v1.json")
     assertContains(
         stale,
         row(
@@ -111,7 +111,7 @@ def test_versions_and_cancellation_are_previewed(editor_client):
         ),
         html=True,
     )
-    canceled = preview(editor_client, "ninjs-2-canceled.json")
+    canceled = preview(chief_editor_client, "ninjs-2-canceled.json")
     assertContains(
         canceled,
         row(
@@ -121,7 +121,7 @@ def test_versions_and_cancellation_are_previewed(editor_client):
         ),
         html=True,
     )
-    save(editor_client, canceled)
+    save(chief_editor_client, canceled)
     assert Article.objects.get().status == Article.Status.WITHDRAWN
 
 
