@@ -962,3 +962,21 @@ class IngestRecord(models.Model):
 
     def __str__(self):
         return f"{self.filename} ({self.outcome})"
+
+
+class OwedInvalidation(models.Model):
+    """A page-cache invalidation that could not be made when its change committed (the cache
+    was unreachable): kept here, in the database the change went to, until a process reaches
+    the cache again and starts the new generation (articles.page_cache.settle_debts). Without
+    it the cache, once back, would serve the pages from before the change."""
+
+    created_at = models.DateTimeField(_("owed since"), auto_now_add=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("owed page-cache invalidation")
+        verbose_name_plural = _("owed page-cache invalidations")
+
+    def __str__(self):
+        return f"owed since {self.created_at:%Y-%m-%d %H:%M:%S}"

@@ -15,6 +15,22 @@ conditional request is answered 304 without rendering.
 One round trip per hit: the state and the page come in one get_many (MGET on Redis). A cache
 that fails is logged and skipped for a few seconds; pages are then rendered as if uncached.
 
+An invalidation is never lost. When the cache cannot be reached as a change commits (Redis
+paused, a network blip, a failover), the new generation is owed: it is recorded in the
+database (OwedInvalidation), and no process serves from the cache again before it is paid
+(settle_debts): the process that owes it, and every process that saw the cache fail, look
+for debts before their next use of the cache; every process also looks every
+PAGE_CACHE_DEBT_CHECK seconds (one indexed query), for a debt left by another process (a
+`manage.py ingest` that ended while Redis was away).
+
+One page per address *as the view reads it*: the key holds only the query parameters that
+reader pages read (KEY_PARAMETERS: "page", "q", and the sitemap's "p"); the others (cache
+busters, campaign tags) are removed from the request before the view renders, so `?cb=1`,
+`?cb=2`... are the same page and the same entry, and the page does not echo them. Pages
+expire after PAGE_TIMEOUT; Redis must also be given a memory bound with an eviction policy
+that only evicts keys with a lifetime (`maxmemory 1gb`, `maxmemory-policy volatile-lru`: the
+pages, never the state): see the README.
+
 Only GET/HEAD requests without a session cookie are looked up (a logged-in editor never gets
 a cached page), and only responses the view marked with public_page(), 200 OK, without cookies
 and without Vary are stored.
@@ -31,11 +47,12 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import DisallowedHost
 from django.db import DatabaseError, transaction
-from django.http import HttpResponse, HttpResponseNotModified
+from django.http import HttpResponse, HttpResponseNotModified, QueryDict
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
-from django.utils.http import http_date
+from django.utils.encoding import escape_uri_path
+from django.utils.http import http_date, urlencode
 
 logger = logging.getLogger(__name__)
 
@@ -115,8 +132,10 @@ def _cache_usable() -> bool:
 
 
 def _cache_failed(error: Exception) -> None:
-    global _cache_down_until
+    global _cache_down_until, _look_for_debts
     _cache_down_until = time.monotonic() + RETRY_AFTER_ERROR
+    # The cache may have missed another process's invalidation meanwhile: look before using it.
+    _look_for_debts = True
     logger.error("page cache unavailable, serving uncached: %s: %s", type(error).__name__, error)
 
 
@@ -224,6 +243,55 @@ def _invalidate_now():
         new_generation(settle=True)
     except Exception as error:
         _cache_failed(error)
+        owe(f"{type(error).__name__}: {error}")
+
+
+# --- Owed invalidations ----------------------------------------------------------------------
+
+# Whether this process must look for owed invalidations before it uses the cache again, and
+# when it looks next anyway (time.monotonic()).
+_look_for_debts = True
+_next_debt_check = 0.0
+
+
+def owe(reason: str) -> None:
+    """Record that a new generation is owed (the change has committed; the cache missed it)."""
+    global _look_for_debts
+    _look_for_debts = True
+    from .models import OwedInvalidation
+
+    try:
+        OwedInvalidation.objects.create(reason=reason[:300])
+    except DatabaseError as error:  # this process still owes it (_look_for_debts)
+        logger.error("could not record an owed page-cache invalidation: %s", error)
+
+
+def settle_debts() -> None:
+    """Before the cache is used: start the generation owed by any process, if one is owed.
+    Raises what the cache or the database raises (the caller then serves uncached)."""
+    global _look_for_debts, _next_debt_check
+    interval = settings.PAGE_CACHE_DEBT_CHECK
+    now = time.monotonic()
+    flagged = _look_for_debts
+    if not (flagged or (interval is not None and now >= _next_debt_check)):
+        return
+    _next_debt_check = now + (interval or 0)
+    from .models import OwedInvalidation
+
+    try:
+        owed = OwedInvalidation.objects.order_by("-pk").values_list("pk", flat=True).first()
+    except DatabaseError as error:
+        if flagged:
+            raise  # this process may owe one: not from the cache until it knows
+        # A routine look, with the database down or hanging: pages in the cache are still
+        # served (nothing says one is owed); the next look is in `interval` seconds.
+        logger.warning("page cache: cannot look for owed invalidations: %s", error)
+        return
+    if owed is not None:
+        new_generation(settle=True)
+        OwedInvalidation.objects.filter(pk__lte=owed).delete()
+        logger.warning("page cache: owed invalidation applied (a change made while it failed)")
+    _look_for_debts = False
 
 
 def invalidate_on_change(sender, **kwargs):
@@ -250,10 +318,39 @@ def current_state(stored: State | None) -> State:
 # --- Serving ---------------------------------------------------------------------------------
 
 
+# The query parameters reader pages read: lists' and search's "page", search's "q", the
+# sitemap index's "p". Any other parameter changes nothing on a page.
+KEY_PARAMETERS = ("p", "page", "q")
+
+
+def read_parameters(query_string: str) -> str:
+    """The query string as reader pages read it: KEY_PARAMETERS only, in that order, each with
+    its values in the order given ("" when none is there)."""
+    if not query_string:
+        return ""
+    given = QueryDict(query_string)
+    kept = [(name, value) for name in KEY_PARAMETERS for value in given.getlist(name)]
+    return urlencode(kept)
+
+
+def drop_unread_parameters(request) -> None:
+    """Make the request the one its page is stored for: without the parameters no reader page
+    reads (so that the page rendered for "?cb=1" does not echo it, in the text-size links'
+    next= say, to the readers of "/")."""
+    query_string = request.META.get("QUERY_STRING", "")
+    kept = read_parameters(query_string)
+    if kept != query_string:
+        request.META["QUERY_STRING"] = kept
+        request.GET = QueryDict(kept)
+
+
 def page_key(request) -> str:
     """One page per address: scheme, host (validated: an unknown Host is refused before this
-    middleware) and path with query string. Canonical links and feed addresses name the host."""
-    address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}".encode()
+    middleware), path and the query parameters pages read (see drop_unread_parameters).
+    Canonical links and feed addresses name the host."""
+    query = read_parameters(request.META.get("QUERY_STRING", ""))
+    path = f"{request.path}?{query}" if query else request.path
+    address = f"{request.scheme}://{request.get_host()}{escape_uri_path(path)}".encode()
     return f"pages:{RELEASE}:page:{hashlib.sha256(address).hexdigest()}"
 
 
@@ -343,7 +440,9 @@ class PageCacheMiddleware:
             key = page_key(request)
         except DisallowedHost:
             return self.get_response(request)  # refused further in (400)
+        drop_unread_parameters(request)
         try:
+            settle_debts()
             stored = cache.get_many([STATE_KEY, key])
             state = current_state(stored.get(STATE_KEY))
         except DatabaseError:
