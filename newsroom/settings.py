@@ -207,6 +207,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Take the write lock when a transaction starts, so two concurrent writers queue up
     # instead of failing with "database is locked" half-way through.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("transaction_mode", "IMMEDIATE")
+# How long a serving process waits for PostgreSQL, for each connection attempt and each query
+# (seconds; 0: no limit): a hung database gives readers the 503 page in that time instead of
+# a worker killed by gunicorn's timeout (newsroom/db/postgresql/deadline.py). Commands (a
+# long migration, an import) have no such limit.
+DATABASE_QUERY_TIMEOUT = env.float("DATABASE_QUERY_TIMEOUT", default=5.0)
 # A read replica (optional, PostgreSQL): readers' pages read from it, the admin, writes and
 # everything else use the primary (articles/routers.py, docs/operations.md). Unset: no router.
 if env.str("DATABASE_REPLICA_URL", default=""):
@@ -249,6 +254,10 @@ PUBLIC_CACHE_SECONDS = env.int("PUBLIC_CACHE_SECONDS", default=10)
 # (a process-memory cache cannot tell the other workers). PAGE_CACHE_ENABLED=False measures
 # rendering.
 PAGE_CACHE_ENABLED = env.bool("PAGE_CACHE_ENABLED", default=bool(env.str("CACHE_URL", default="")))
+# How often (seconds) each process looks in the database for a page-cache invalidation that
+# another process owes (it could not reach the cache when its change committed): at most this
+# long, once the cache is back, before no process serves a page from before that change.
+PAGE_CACHE_DEBT_CHECK = env.float("PAGE_CACHE_DEBT_CHECK", default=2.0)
 # X-Page-Cache: miss/hit on the pages the page cache stored or served, to see what it does.
 # Off by default in production: nginx's micro-cache parses every header of a cached page on
 # each hit, and each one costs it about 1.5 % of its rate (docs/benchmarks.md).
@@ -288,6 +297,10 @@ LOGIN_REDIRECT_URL = "/admin/"
 
 # The publication's name: page titles, feeds, the publisher in metadata and news sitemaps.
 SITE_NAME = env.str("SITE_NAME", default="Newsroom")
+
+# `manage.py ingest` refuses, by name, a file larger than this (bytes), before reading it: an
+# agency file is a few hundred kilobytes, and a file is held in memory whole while imported.
+INGEST_MAX_FILE_BYTES = env.int("INGEST_MAX_FILE_BYTES", default=20 * 1024 * 1024)
 
 # --- Logs --------------------------------------------------------------------------------------
 # Everything to stdout, one record per event, each starting with time, level and logger, so an
