@@ -15,6 +15,7 @@ from django.utils.html import format_html
 
 from .alt_text import ALT_TEXT_HELP, alt_text_warnings
 from .markup import render_body
+from .models import MAX_BODY_BYTES
 
 # --- Word count and reading time ----------------------------------------------------------
 # body-editor.js counts the same way from the preview's text: keep the two in step.
@@ -52,9 +53,9 @@ def describe_reading(words: int, minutes: int) -> str:
 
 # --- The body editor ----------------------------------------------------------------------
 
-# The largest body the preview endpoint renders, in bytes of UTF-8.
-MAX_PREVIEW_BYTES = 1_000_000
-TOO_LONG = "The body is too long to preview: the limit is 1 MB."
+# The largest body the preview renders, in bytes of UTF-8: the longest an article may have.
+MAX_PREVIEW_BYTES = MAX_BODY_BYTES
+TOO_LONG = "The body is too long to preview: the limit is 250 KB."
 
 
 class BodyEditorWidget(AdminTextareaWidget):
@@ -79,7 +80,13 @@ class BodyEditorWidget(AdminTextareaWidget):
         # renderer only sees Django's own widget templates).
         textarea = super().render(name, value, attrs, renderer)
         field_id = (attrs or {}).get("id") or self.attrs.get("id") or f"id_{name}"
-        preview = render_body(self.format_value(value) or "", language=self.language)
+        source = self.format_value(value) or ""
+        if len(source.encode("utf-8", "surrogatepass")) > MAX_PREVIEW_BYTES:
+            # An article stored before the limit: the form opens at once, and says why it
+            # shows no preview (saving it asks for a shorter body: Article.clean).
+            preview = format_html("<p>{}</p>", TOO_LONG)
+        else:
+            preview = render_body(source, language=self.language)
         return render_to_string(
             self.editor_template_name,
             {

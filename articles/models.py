@@ -5,6 +5,7 @@ import hashlib
 import re
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -52,6 +53,23 @@ def revisions(**kwargs):
 
 # Languages written right to left (primary subtags).
 RTL_LANGUAGES = {"ar", "he", "fa", "ur", "yi", "ps", "sd", "ug", "dv", "ckb"}
+
+# The longest body an article may have, in bytes of UTF-8: some 40,000 English words, several
+# times the longest news story. Rendering Markdown costs up to about a second at this size
+# for the worst text (a run of "![" takes the parser longest), and each save, preview and
+# uncached page renders it; a megabyte of such text took 26 s.
+MAX_BODY_BYTES = 250_000
+
+
+def body_too_long(body: str) -> str | None:
+    """The message for a body over MAX_BODY_BYTES, None for one within it."""
+    size = len(body.encode("utf-8", "surrogatepass"))
+    if size <= MAX_BODY_BYTES:
+        return None
+    return (
+        f"The body is too long: {size:,} bytes (the limit is {MAX_BODY_BYTES:,}, some 40,000 "
+        "words). Split it into several articles."
+    )
 
 
 def normalize_text(text: str) -> str:
@@ -574,6 +592,8 @@ class Article(models.Model):
         # newline, imports write LF. Otherwise opening and saving an article would look like a
         # change of every line in its history and in conflict reports.
         self.body = normalize_text(self.body)
+        if problem := body_too_long(self.body):
+            raise ValidationError({"body": problem})
         self.standfirst = normalize_text(self.standfirst).rstrip("\n")
         if self.status == self.Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now().replace(microsecond=0)

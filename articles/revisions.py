@@ -382,13 +382,17 @@ def text_diff(old, new):
     if len(old_paragraphs) <= 1 and len(new_paragraphs) <= 1:
         return word_diff(" ".join(old_paragraphs), " ".join(new_paragraphs))
     old_parts, new_parts = [], []
-    matcher = SequenceMatcher(None, old_paragraphs, new_paragraphs, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    opcodes, too_long = _bounded_opcodes(old_paragraphs, new_paragraphs)
+    if too_long:
+        note = format_html('<p class="diff-note quiet">{}</p>', TOO_LONG_TO_COMPARE)
+        old_parts.append(note)
+        new_parts.append(note)
+    for tag, i1, i2, j1, j2 in opcodes:
         if tag == "equal":
             continue
         i, j = i1, j1
         # A paragraph edited (not replaced by another) is shown with its words marked.
-        while i < i2 and j < j2:
+        while i < i2 and j < j2 and not too_long:
             if _similar(old_paragraphs[i], new_paragraphs[j]):
                 old_html, new_html = word_diff(old_paragraphs[i], new_paragraphs[j])
                 old_parts.append(_numbered(i, old_html))
@@ -404,7 +408,7 @@ def text_diff(old, new):
             old_parts.append(_numbered(rest, format_html("<del>{}</del>", old_paragraphs[rest])))
         for rest in range(j, j2):
             new_parts.append(_numbered(rest, format_html("<ins>{}</ins>", new_paragraphs[rest])))
-    unchanged = sum(i2 - i1 for tag, i1, i2, _, _ in matcher.get_opcodes() if tag == "equal")
+    unchanged = sum(i2 - i1 for tag, i1, i2, _, _ in opcodes if tag == "equal")
     note = ""
     if unchanged:
         note = format_html(
@@ -417,8 +421,20 @@ def text_diff(old, new):
     return mark_safe(old_html + note), mark_safe(new_html + note)
 
 
+# Word diffs compare at most this many words and spaces on each side after the common start
+# and end are set aside: SequenceMatcher takes time in the product of the two lengths (a
+# 50 KB paragraph rewritten took minutes). Longer changes are shown whole, deleted and
+# inserted, with a note.
+MAX_DIFF_WORDS = 4000
+TOO_LONG_TO_COMPARE = "(changed part too long to compare word by word: shown whole)"
+
+
 def _similar(old, new):
-    return SequenceMatcher(None, _WORDS.findall(old), _WORDS.findall(new)).ratio() >= 0.5
+    old_words, new_words = _WORDS.findall(old), _WORDS.findall(new)
+    matcher = SequenceMatcher(None, old_words, new_words)
+    if max(len(old_words), len(new_words)) > MAX_DIFF_WORDS:
+        return matcher.quick_ratio() >= 0.5  # an upper bound of ratio(), in linear time
+    return matcher.ratio() >= 0.5
 
 
 def _numbered(index, html):
@@ -427,12 +443,52 @@ def _numbered(index, html):
     )
 
 
+def _common_ends(old_words, new_words):
+    """(length of the common start, length of the common end) of two word lists, the end
+    not overlapping the start."""
+    start = 0
+    limit = min(len(old_words), len(new_words))
+    while start < limit and old_words[start] == new_words[start]:
+        start += 1
+    end = 0
+    while end < limit - start and old_words[-1 - end] == new_words[-1 - end]:
+        end += 1
+    return start, end
+
+
+def _bounded_opcodes(old_words, new_words):
+    """SequenceMatcher's opcodes for two lists (of words, or of paragraphs), in time bounded
+    by MAX_DIFF_WORDS: the common start and end are equal, and a middle too long to compare
+    is one replacement (the second item says so)."""
+    start, end = _common_ends(old_words, new_words)
+    old_end, new_end = len(old_words) - end, len(new_words) - end
+    opcodes = [("equal", 0, start, 0, start)] if start else []
+    too_long = max(old_end - start, new_end - start) > MAX_DIFF_WORDS
+    if too_long:
+        opcodes.append(("replace", start, old_end, start, new_end))
+    elif old_end > start or new_end > start:
+        matcher = SequenceMatcher(
+            None, old_words[start:old_end], new_words[start:new_end], autojunk=False
+        )
+        opcodes += [
+            (tag, i1 + start, i2 + start, j1 + start, j2 + start)
+            for tag, i1, i2, j1, j2 in matcher.get_opcodes()
+        ]
+    if end:
+        opcodes.append(("equal", old_end, len(old_words), new_end, len(new_words)))
+    return opcodes, too_long
+
+
 def word_diff(old, new):
     """(old HTML, new HTML) with the changed words marked."""
     old_words, new_words = _WORDS.findall(old), _WORDS.findall(new)
     old_html, new_html = [], []
-    matcher = SequenceMatcher(None, old_words, new_words, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    opcodes, too_long = _bounded_opcodes(old_words, new_words)
+    if too_long:
+        note = format_html('<span class="diff-note quiet">{}</span> ', TOO_LONG_TO_COMPARE)
+        old_html.append(note)
+        new_html.append(note)
+    for tag, i1, i2, j1, j2 in opcodes:
         old_text, new_text = "".join(old_words[i1:i2]), "".join(new_words[j1:j2])
         if tag == "equal":
             old_html.append(escape(old_text))

@@ -207,6 +207,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Take the write lock when a transaction starts, so two concurrent writers queue up
     # instead of failing with "database is locked" half-way through.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("transaction_mode", "IMMEDIATE")
+# The largest request body Django reads into memory (a form POST): an article at the body
+# limit (Article: 250 KB of UTF-8, which a form sends percent-encoded, up to three times
+# longer) with its captions fits, so an over-long one gets the form's message, not a 400.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # How long a serving process waits for PostgreSQL, for each connection attempt and each query
 # (seconds; 0: no limit): a hung database gives readers the 503 page in that time instead of
 # a worker killed by gunicorn's timeout (newsroom/db/postgresql/deadline.py). Commands (a

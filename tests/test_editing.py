@@ -290,7 +290,7 @@ def test_the_preview_is_csrf_protected(editor):
     assert with_field.status_code == with_header.status_code == 200
 
 
-def test_the_preview_refuses_more_than_1_mb(editor_client):
+def test_the_preview_refuses_more_than_the_longest_body(editor_client):
     at_limit = "a" * MAX_PREVIEW_BYTES
     over = "a" * (MAX_PREVIEW_BYTES - 1) + "é"  # one character, two bytes
 
@@ -299,7 +299,7 @@ def test_the_preview_refuses_more_than_1_mb(editor_client):
 
     assert response.status_code == 413
     assert response["Content-Type"] == "text/plain; charset=utf-8"
-    assert response.content.decode() == "The body is too long to preview: the limit is 1 MB."
+    assert response.content.decode() == "The body is too long to preview: the limit is 250 KB."
 
 
 # --- Warnings about alt text --------------------------------------------------------------
