@@ -9,6 +9,7 @@ from django.views.static import serve
 from articles.healthz import healthz
 from articles.page_cache import public_page
 from articles.sitemaps import SITEMAP_TEMPLATE, SITEMAPS, news_sitemap, robots_txt
+from articles.views import well_formed
 
 
 class FaviconRedirect(RedirectView):
@@ -30,12 +31,12 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path(
         "sitemap.xml",
-        public_page(sitemap),
+        public_page(well_formed(sitemap)),
         {"sitemaps": SITEMAPS, "template_name": SITEMAP_TEMPLATE},
         name="sitemap",
     ),
-    path("news-sitemap.xml", public_page(news_sitemap), name="news_sitemap"),
-    path("robots.txt", public_page(robots_txt), name="robots_txt"),
+    path("news-sitemap.xml", public_page(well_formed(news_sitemap)), name="news_sitemap"),
+    path("robots.txt", public_page(well_formed(robots_txt)), name="robots_txt"),
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", FaviconRedirect.as_view(), name="favicon"),
 ]

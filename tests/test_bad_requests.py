@@ -47,6 +47,9 @@ PUBLIC = {
     "json feed": "/feeds/feed.json?",
     "ninjs list": "/api/ninjs/articles/?",
     "ninjs article": f"/api/ninjs/articles/{SLUG}/?",
+    "sitemap": "/sitemap.xml?",
+    "news sitemap": "/news-sitemap.xml?",
+    "robots.txt": "/robots.txt?",
 }
 
 

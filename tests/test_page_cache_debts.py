@@ -229,3 +229,10 @@ def test_search_and_pages_keep_their_parameters(redis_pages, client, make_articl
     assert len({one.content, two.content, other.content}) == 3
     assert client.get("/search/?q=geneva")["X-Page-Cache"] == "hit"
     assert Article.objects.count() == 25
+
+
+def test_a_nul_in_an_unread_parameter_is_still_a_400(redis_pages, client, make_article):
+    """As without the page cache (tests/test_bad_requests.py): the parameter is not dropped."""
+    make_article(headline="Home story")
+    assert client.get("/?x=%00").status_code == 400
+    assert client.get("/?x=1")["X-Page-Cache"] == "miss"
