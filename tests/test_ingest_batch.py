@@ -87,14 +87,16 @@ def test_walk_keeps_files_as_given_in_the_order_given(tree, tmp_path):
     assert list(batch.walk(paths)) == [(path, "") for path in paths]
 
 
-def test_walk_does_not_follow_links_to_directories(tree, tmp_path):
+def test_walk_refuses_links_to_files_and_directories(tree, tmp_path):
+    """Followed only with follow_links (tests/test_ingest_paths.py)."""
     os.symlink(tree / "sub", tree / "link-to-sub")
     os.symlink(tree / "a.txt", tree / "link-to-a.txt")
-    assert [path for path, _ in batch.walk([str(tree)])] == [
-        f"{tree}/a.txt",
-        f"{tree}/b.txt",
-        f"{tree}/link-to-a.txt",
-        f"{tree}/sub/c.txt",
+    assert list(batch.walk([str(tree)])) == [
+        (f"{tree}/a.txt", ""),
+        (f"{tree}/b.txt", ""),
+        (f"{tree}/link-to-a.txt", batch.LINK),
+        (f"{tree}/link-to-sub", batch.LINK),
+        (f"{tree}/sub/c.txt", ""),
     ]
 
 
@@ -102,7 +104,7 @@ def test_walk_names_a_directory_it_cannot_list(tmp_path):
     """A directory that goes away between the listing of its parent and its own listing."""
     gone = tmp_path / "gone"
     assert list(batch._tree(str(gone))) == [
-        (str(gone), "cannot list the directory: No such file or directory")
+        (str(gone), "cannot list the directory: No such file or directory", "")
     ]
 
 

@@ -1,9 +1,15 @@
 """Import agency files: `python manage.py ingest PATH [PATH ...] [--publish] [--dry-run]
-[--format FORMAT] [--progress | --no-progress]`.
+[--format FORMAT] [--follow-links] [--progress | --no-progress]`.
 
 A PATH is a file or a directory; a directory imports every file of its tree, in name order,
 skipping hidden files and directories (names starting with "."). Files are read, parsed and
 written one at a time, so memory does not grow with the number of files.
+
+Only regular files are read, none larger than settings.INGEST_MAX_FILE_BYTES. A symbolic link,
+in a tree or given as a PATH (a shell glob passes links too), is refused unless --follow-links;
+with it, a link is followed only to inside the folder given (for a PATH, the folder holding the
+link). FIFOs, devices and sockets are refused without being opened. Each refusal is an error
+line naming the file, like any file that cannot be read (articles.ingest.batch).
 
 Prints one line per article, "<outcome> <URL path>", where outcome is created, updated,
 unchanged or held (an update of an article an editor changed since its last import: nothing
@@ -113,13 +119,21 @@ class Command(BaseCommand):
             + ".",
         )
         parser.add_argument(
+            "--follow-links",
+            action="store_true",
+            help="Follow symbolic links, to files and directories inside the folder given "
+            "(never outside it). Default: a link is refused.",
+        )
+        parser.add_argument(
             "--progress",
             action=argparse.BooleanOptionalAction,
             default=None,
             help="Show a progress bar on stderr (default: when stderr is a terminal).",
         )
 
-    def handle(self, *args, paths, publish, dry_run, fmt, progress, verbosity, **options):
+    def handle(
+        self, *args, paths, publish, dry_run, fmt, follow_links, progress, verbosity, **options
+    ):
         writer_options, parse = reading(fmt)
         if progress is None:
             progress = self.stderr.isatty()
@@ -131,6 +145,7 @@ class Command(BaseCommand):
             operator=system_user(),
             publish=publish,
             dry_run=dry_run,
+            follow_links=follow_links,
             **writer_options,
         )
         bar = tqdm(disable=not progress, file=self.stderr._out, unit=" files", dynamic_ncols=True)
@@ -138,7 +153,7 @@ class Command(BaseCommand):
         try:
             with sigterm_interrupts():
                 if progress:
-                    bar.reset(total=batch.count(paths))
+                    bar.reset(total=batch.count(paths, follow_links=follow_links))
                 for path, result in results:
                     path = storable_filename(path)  # printable, as the ingest record has it
                     counts[result.outcome] += 1
