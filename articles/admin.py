@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.views.main import ChangeList
-from django.db import models, transaction
+from django.db import connections, models, transaction
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html, format_html_join
@@ -14,6 +14,7 @@ from .admin_wire import WIRE_PUBSTATUS, WireAdminMixin
 from .admin_workflow import WorkflowAdminMixin
 from .models import Agency, Alert, Article, Author, Caption, IngestRecord, merge_authors
 from .revisions import revision
+from .search import full_text_match
 
 # Addresses typed without a scheme get https:// (Django 6's default; silences its warning).
 URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
@@ -65,7 +66,8 @@ class ArticleAdmin(
 
     list_display = ["headline", "status", "published_at", "agency", "language", "updated_at"]
     list_filter = ["status", "agency", "language"]
-    search_fields = ["headline", "body"]
+    # PostgreSQL reads the body's words from the search index (get_search_results).
+    search_fields = ["headline", "slug", "body"]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["headline"]}
     autocomplete_fields = ["agency", "authors"]
@@ -93,6 +95,26 @@ class ArticleAdmin(
 
     def get_changelist(self, request, **kwargs):
         return ArticleChangeList
+
+    def get_search_results(self, request, queryset, search_term):
+        """On PostgreSQL: the term in the headline or slug, or its words in the stored
+        text-search vector (the readers' search index, articles.search), instead of a
+        substring of every body (an `ILIKE` over each body took 12.9 s at 51,000 articles).
+        Elsewhere search_fields, as declared.
+
+        The two as a UNION of ids: in one OR, the `ILIKE` would make PostgreSQL read every
+        row's vector too, instead of the index (0.2 s instead of 0.06 s at 51,000 articles,
+        for each of the change list's four queries that filter by the search)."""
+        term = search_term.strip()
+        if not term or connections[queryset.db].vendor != "postgresql":
+            return super().get_search_results(request, queryset, search_term)
+        articles = queryset.model.objects
+        by_name = articles.filter(
+            models.Q(headline__icontains=term) | models.Q(slug__icontains=term)
+        )
+        by_words = articles.filter(full_text_match(term))
+        ids = by_name.values("pk").union(by_words.values("pk"))
+        return queryset.filter(pk__in=ids), False
 
     def changelist_rows(self, queryset):
         """The change list's rows: the articles without their text (changelist_deferred), with

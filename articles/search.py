@@ -7,9 +7,19 @@ results are ranked by SearchRank, newest first among equals. Each article is sea
 text-search configuration of its own language (`english` for "en", "en-GB", ...; `french`,
 `german`... for the languages PostgreSQL has a stemmer for; `simple` for any other language,
 Korean included, where `simple` matches whole words without stemming). The query is read with
-the same configuration as the article, so "deals" finds "deal" in English articles. There is
-no index yet: the vectors are computed per search, which is fine for a newsroom's thousands of
-articles; a GIN expression index (same expressions) is the next step when it is not.
+the same configuration as the article, so "deals" finds "deal" in English articles.
+
+The vectors are stored, not computed per search (computed, a query took 9 to 24 s at 10,000
+articles): migration 0015 adds two columns the model does not declare, `search_config` and
+`search_vector`, kept by a trigger, with a GIN index on the vector. The configuration differs
+from row to row, so the match is one arm per configuration, `search_config = 'english' AND
+search_vector @@ websearch_to_tsquery('english', q)`, joined with OR: each query is a constant,
+each arm an index scan. The vector covers the first 200,000 characters of the body (a tsvector
+holds at most 1 MB), snippets the first SNIPPET_SOURCE characters: an article of 50 MB costs a
+query what one of 200 KB does. Each statement has SEARCH_TIMEOUT_MS to finish (`time_limit`,
+used by the view around the count and the page): a slower one is cancelled by the server and
+the reader gets the site's 503 page with Retry-After (SearchTimeout is an OperationalError:
+articles.unavailable answers it), never a worker held for seconds.
 
 Other databases (SQLite in development and tests): every word of the query (runs of letters
 and digits) must appear, case-insensitively, in the headline, standfirst or body (SQLite's
@@ -23,9 +33,11 @@ and each piece escaped before any tag is added, so nothing of the body ever beco
 """
 
 import re
+from contextlib import contextmanager
 
-from django.db import connection
-from django.db.models import Case, CharField, Q, Value, When
+from django.conf import settings
+from django.db import OperationalError, connection, connections, transaction
+from django.db.models import BooleanField, Expression, FloatField, Q, TextField
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -33,7 +45,9 @@ from .markup import mark_language_runs
 
 # Longer queries are cut (the search box says so with maxlength).
 MAX_QUERY_LENGTH = 200
-# The fallback search uses the first words only: each word is three LIKEs over every article.
+# Both searches use the first words only: in the fallback each word is three LIKEs over every
+# article; on PostgreSQL ts_rank's cost grows with the words of the query, for every match (a
+# 200-character query of 23 words matching all 10,000 benchmark articles took 1.3 s to rank).
 MAX_WORDS = 10
 
 # Primary language subtag -> PostgreSQL text-search configuration (all built in since 9.x).
@@ -57,6 +71,13 @@ POSTGRES_CONFIGS = {
     "tr": "turkish",
 }
 FALLBACK_CONFIG = "simple"
+# Every configuration an article's `search_config` can be (migration 0015 maps languages to them).
+SEARCH_CONFIGS = sorted({*POSTGRES_CONFIGS.values(), FALLBACK_CONFIG})
+# ts_headline reads this many characters at the start of the body: the cost of a snippet is
+# that of a long article's, however long the body (ts_headline parses all it is given).
+SNIPPET_SOURCE = 20_000
+# PostgreSQL's code for a statement cancelled by statement_timeout (query_canceled).
+QUERY_CANCELED = "57014"
 
 # ts_headline marks matches with these (private-use characters, never in news copy).
 _START, _STOP = "\ue000", "\ue001"
@@ -108,6 +129,11 @@ class Results:
         self.queryset = queryset
         self.make_snippet = make_snippet
 
+    @property
+    def db(self):
+        """The database the results are read from (as QuerySet.db)."""
+        return self.queryset.db
+
     def count(self):
         return self.queryset.count()
 
@@ -129,59 +155,121 @@ class Results:
 # --- PostgreSQL -------------------------------------------------------------------------
 
 
-def language_config():
-    """The article's text-search configuration, as an SQL expression of its language."""
-    whens = [
-        When(Q(language=code) | Q(language__startswith=f"{code}-"), then=Value(config))
-        for code, config in POSTGRES_CONFIGS.items()
-    ]
-    return Case(*whens, default=Value(FALLBACK_CONFIG), output_field=CharField())
+class SearchTimeout(OperationalError):
+    """A search statement ran out of SEARCH_TIMEOUT_MS. An OperationalError, so readers get
+    the 503 page with Retry-After (articles.unavailable), and its message names the setting."""
+
+
+@contextmanager
+def time_limit(queryset):
+    """Within this block, each statement on the database of `queryset` (a QuerySet or Results)
+    may run at most SEARCH_TIMEOUT_MS on PostgreSQL, then the server cancels it and
+    SearchTimeout is raised. Elsewhere, and for a search without words, it does nothing.
+
+    SET LOCAL, in a transaction of its own (a savepoint inside one already open): the limit
+    ends with the block's transaction, and other statements of the connection are not bound.
+    Inside an outer transaction it lasts until that one ends."""
+    database = connections[queryset.db]
+    milliseconds = settings.SEARCH_TIMEOUT_MS
+    reads_nothing = getattr(queryset, "queryset", queryset).query.is_empty()  # no words
+    if database.vendor != "postgresql" or not milliseconds or reads_nothing:
+        yield
+        return
+    try:
+        with transaction.atomic(using=queryset.db):
+            with database.cursor() as cursor:
+                cursor.execute("SET LOCAL statement_timeout = %s", [int(milliseconds)])
+            yield
+    except OperationalError as error:
+        if getattr(error.__cause__, "pgcode", None) != QUERY_CANCELED:
+            raise
+        raise SearchTimeout(
+            f"the search took longer than {milliseconds} ms (SEARCH_TIMEOUT_MS)"
+        ) from error
+
+
+class ArticleSQL(Expression):
+    """SQL about the article table's row, `{table}` standing for the table's alias in the query
+    (not always its name: in a subquery it is U0). For the columns of migration 0015, which the
+    model does not declare."""
+
+    def __init__(self, sql, params, output_field):
+        super().__init__(output_field=output_field)
+        self.sql, self.params = sql, params
+
+    def as_sql(self, compiler, connection):
+        table = compiler.quote_name_unless_alias(compiler.query.base_table)
+        return self.sql.format(table=table), list(self.params)
+
+
+def _query_sql(q):
+    """The query read with the row's configuration: CASE over the configurations, each
+    websearch_to_tsquery a constant (PostgreSQL evaluates it once, when it plans)."""
+    whens = " ".join(
+        "WHEN %s::regconfig THEN websearch_to_tsquery(%s::regconfig, %s)" for _ in SEARCH_CONFIGS
+    )
+    params = [p for config in SEARCH_CONFIGS for p in (config, config, q)]
+    return f"CASE {{table}}.search_config {whens} END", params
+
+
+def full_text_match(q):
+    """A condition: the article's stored vector matches `q` read with the article's own
+    configuration (websearch syntax). One arm per configuration, each an index scan."""
+    arm = (
+        "({table}.search_config = %s::regconfig "
+        "AND {table}.search_vector @@ websearch_to_tsquery(%s::regconfig, %s))"
+    )
+    sql = "(" + " OR ".join(arm for _ in SEARCH_CONFIGS) + ")"
+    params = [p for config in SEARCH_CONFIGS for p in (config, config, q)]
+    return ArticleSQL(sql, params, BooleanField())
+
+
+def first_words(q: str, count: int = MAX_WORDS) -> str:
+    """`q` up to the end of its `count`-th word, operators and quotes between them kept."""
+    found = list(_WORD.finditer(q))
+    return q if len(found) <= count else q[: found[count - 1].end()]
 
 
 def postgres_search(queryset, q):
-    """Full-text search; PostgreSQL only."""
-    from django.contrib.postgres.search import (
-        SearchHeadline,
-        SearchQuery,
-        SearchRank,
-        SearchVector,
-    )
+    """Full-text search on the stored vectors; PostgreSQL only."""
+    from django.contrib.postgres.fields import ArrayField
 
-    config = language_config()
-    vector = (
-        SearchVector("headline", weight="A", config=config)
-        + SearchVector("standfirst", weight="B", config=config)
-        + SearchVector("body", weight="C", config=config)
+    q = first_words(q)
+    query, query_params = _query_sql(q)
+    options = (
+        f"StartSel={_START}, StopSel={_STOP}, MinWords=15, MaxWords=35"  # ts_headline's syntax
     )
-    query = SearchQuery(q, search_type="websearch", config=config)
+    # The marked excerpt and the start of the body in one expression: PostgreSQL computes a
+    # costly expression after the sort and the LIMIT, so for the page's rows only (a cheap
+    # left(body) on its own would be read for every match, before the sort).
+    snippet_source = ArticleSQL(
+        "ARRAY[ts_headline({table}.search_config, left({table}.body, %s), "
+        + query
+        + ", %s), left({table}.body, %s)]",
+        [SNIPPET_SOURCE, *query_params, options, SNIPPET_SOURCE + 1],
+        ArrayField(TextField()),
+    )
+    rank = ArticleSQL(f"ts_rank({{table}}.search_vector, {query})", query_params, FloatField())
     queryset = (
-        queryset.annotate(
-            search_vector=vector,
-            rank=SearchRank(vector, query),
-            marked_body=SearchHeadline(
-                "body",
-                query,
-                config=config,
-                start_sel=_START,
-                stop_sel=_STOP,
-                min_words=15,
-                max_words=35,
-            ),
-        )
-        .filter(search_vector=query)
+        queryset.filter(full_text_match(q))
+        .defer("body", "rendered_body", "wire_metadata")
+        .annotate(rank=rank, snippet_source=snippet_source)
         .order_by("-rank", "-published_at", "-pk")
     )
     return Results(queryset, _postgres_snippet)
 
 
 def _postgres_snippet(article):
-    text, matches = _unmark(plain_text(article.marked_body))
+    marked, start = article.snippet_source
+    text, matches = _unmark(plain_text(marked))
     html = snippet_html(text, matches, article.language)
-    # An ellipsis where the excerpt does not reach the start or the end of the body.
-    body = plain_text(_TAG.sub(" ", article.body))  # ts_headline drops what looks like a tag
+    # An ellipsis where the excerpt does not reach the start or the end of the body (`start`
+    # is one character longer than what ts_headline read when the body goes on).
+    longer = len(start) > SNIPPET_SOURCE
+    body = plain_text(_TAG.sub(" ", start[:SNIPPET_SOURCE]))  # ts_headline drops tag-likes
     if text and not body.startswith(text):
         html = f"{ELLIPSIS} {html}"
-    if text and not body.endswith(text):
+    if text and (longer or not body.endswith(text)):
         html = f"{html} {ELLIPSIS}"
     return mark_safe(html)
 

@@ -23,7 +23,7 @@ from . import metadata, text_size
 from .models import Agency, Alert, Article, Author, Correction
 from .pagination import UncountedPagination
 from .reader_queries import PublishedCards, published_article
-from .search import clean_query, search
+from .search import clean_query, search, time_limit
 
 # Articles per page on every list of articles.
 PER_PAGE = 20
@@ -316,6 +316,12 @@ class SearchView(ListView):
         if not self.query:
             return Article.objects.none()
         return search(article_listing(), self.query)
+
+    def paginate_queryset(self, queryset, page_size):
+        # The count and the page are read here (Results fetches a slice at once): both within
+        # the search's time limit, in one transaction.
+        with time_limit(queryset):
+            return super().paginate_queryset(queryset, page_size)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(search_query=self.query, **kwargs)

@@ -357,10 +357,22 @@ def write(report, output=ROOT / "docs" / "benchmarks.md", results=ROOT / "bench"
     result_file = results / f"{stamp}Z.json"
     result_file.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     text = markdown(report)
-    output.write_text(text)
+    output.write_text(kept_sections(output, text))
     print()
     print(text.split("\n## How it measures")[0])
     print(f"wrote {output.relative_to(ROOT)} and {result_file.relative_to(ROOT)}")
+
+
+def kept_sections(output, text):
+    """`text` with the section bench/search.py wrote in the page before (between its
+    markers), if any, before "How it measures": a rerun of bench/run does not drop it."""
+    start, end = "<!-- bench/search.py -->", "<!-- /bench/search.py -->"
+    previous = output.read_text() if output.exists() else ""
+    if start not in previous or end not in previous:
+        return text
+    kept = start + previous.split(start, 1)[1].split(end, 1)[0] + end
+    head, method = text.split("\n## How it measures", 1)
+    return f"{head.rstrip()}\n\n{kept}\n\n## How it measures{method}"
 
 
 METHOD = """

@@ -216,6 +216,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # a worker killed by gunicorn's timeout (newsroom/db/postgresql/deadline.py). Commands (a
 # long migration, an import) have no such limit.
 DATABASE_QUERY_TIMEOUT = env.float("DATABASE_QUERY_TIMEOUT", default=5.0)
+# How long (milliseconds; 0: no limit) each statement of a reader's search may run on
+# PostgreSQL before the server cancels it and the reader gets the 503 page (articles.search):
+# well under DATABASE_QUERY_TIMEOUT, so the server stops the work instead of the client
+# walking away from it.
+SEARCH_TIMEOUT_MS = env.int("SEARCH_TIMEOUT_MS", default=2000)
 # A read replica (optional, PostgreSQL): readers' pages read from it, the admin, writes and
 # everything else use the primary (articles/routers.py, docs/operations.md). Unset: no router.
 if env.str("DATABASE_REPLICA_URL", default=""):
