@@ -458,8 +458,12 @@ def _common_ends(old_words, new_words):
 
 def _bounded_opcodes(old_words, new_words):
     """SequenceMatcher's opcodes for two lists (of words, or of paragraphs), in time bounded
-    by MAX_DIFF_WORDS: the common start and end are equal, and a middle too long to compare
-    is one replacement (the second item says so)."""
+    by MAX_DIFF_WORDS: lists within it are compared whole, as always; of longer ones the
+    common start and end are equal, and a middle too long to compare is one replacement (the
+    second item says so)."""
+    if max(len(old_words), len(new_words)) <= MAX_DIFF_WORDS:
+        matcher = SequenceMatcher(None, old_words, new_words, autojunk=False)
+        return matcher.get_opcodes(), False
     start, end = _common_ends(old_words, new_words)
     old_end, new_end = len(old_words) - end, len(new_words) - end
     opcodes = [("equal", 0, start, 0, start)] if start else []

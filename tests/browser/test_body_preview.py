@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from articles.admin_editing import describe_reading, reading_stats
+from articles.admin_editing import MAX_PREVIEW_BYTES, describe_reading, reading_stats
 from articles.markup import render_body
 from articles.models import Article
 from tests.browser.conftest import DESKTOP, MULTILINGUAL_BODY
@@ -131,15 +131,15 @@ def test_a_change_of_language_reaches_the_preview(page, live_server, editor, art
     assert page.locator("#id_body_preview").get_attribute("lang") == "ru"
 
 
-def test_a_body_over_1_mb_is_not_sent(page, live_server, editor, article):
+def test_a_body_over_the_limit_is_not_sent(page, live_server, editor, article):
     seen = watch(page, urlsplit(live_server.url).netloc)
     log_in(page, live_server, editor, f"/admin/articles/article/{article.pk}/change/")
 
-    page.locator("#id_body").fill("a" * 1_000_001)
+    page.locator("#id_body").fill("a" * (MAX_PREVIEW_BYTES + 1))
 
     status = page.locator("#id_body_status")
     status.wait_for(state="visible")
-    assert status.text_content() == "The body is too long to preview: the limit is 1 MB."
+    assert status.text_content() == "The body is too long to preview: the limit is 250 KB."
     assert seen["previews"] == []
     assert preview_html(page) == "<p>An <em>old</em> first paragraph.</p>"
 
