@@ -6,7 +6,7 @@ a placeholder or a repeated caption. The editor should still fix it: readers of 
 reader then get a description of the photo instead of nothing.
 """
 
-from .models import PLACEHOLDER_ALT
+from articles.models import PLACEHOLDER_ALT
 
 ALT_TEXT_HELP = (
     "What the photo shows, for people who cannot see it: who or what, doing what, where. "

@@ -13,8 +13,9 @@ class ArticlesConfig(AppConfig):
             pre_create_historical_record,
         )
 
-        from . import page_cache, revisions
-        from .models import Agency, Alert, Article, Author, Caption, Correction
+        from articles import revisions
+        from articles.models import Agency, Alert, Article, Author, Caption, Correction
+        from articles.reader import page_cache
 
         # Every historical record: the change reason, user and time of its revision() block,
         # and the IP address of the request (simple-history's documented way to add fields).
@@ -31,10 +32,10 @@ class ArticlesConfig(AppConfig):
                 signal.connect(
                     page_cache.invalidate_on_change,
                     sender=model,
-                    dispatch_uid=f"articles.page_cache.{name}.{model.__name__}",
+                    dispatch_uid=f"articles.reader.page_cache.{name}.{model.__name__}",
                 )
         m2m_changed.connect(
             page_cache.invalidate_on_change,
             sender=Article.authors.through,
-            dispatch_uid="articles.page_cache.m2m.authors",
+            dispatch_uid="articles.reader.page_cache.m2m.authors",
         )

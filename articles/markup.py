@@ -12,9 +12,12 @@ browsers pick the right fonts and line breaking (WCAG 3.1.2, Language of Parts).
 
 Articles store their rendered body (Article.rendered_body) with a key, render_key(): the
 renderer's identity (RENDERER) and a digest of the language and the body, so that stored HTML
-is used only while it is what render_body would give now.
+is used only while it is what render_body would give now. The identity follows the renderer's
+code and libraries, not its comments, docstrings or formatting, so that editing those leaves
+stored HTML in use.
 """
 
+import ast
 import hashlib
 import platform
 import re
@@ -148,17 +151,30 @@ def render_body(source: str, language: str | None = None) -> str:
     return _md.render(source, {"language": language})
 
 
-def _renderer_identity() -> str:
-    """SHA-256 (hex) of everything render_body's output depends on besides its arguments: the
-    versions of markdown-it-py and of mdurl (its link normalisation), of Python (the standard
-    library's HTML entities and regular expressions) and of its Unicode database (letter
-    categories), and the source of this module and of the language detection it marks runs
-    with (articles/ingest/language.py, which imports only the standard library).
+def _code(source: str) -> str:
+    """What of a module's `source` can change what it does: its syntax tree (ast.dump, without
+    line numbers) less the docstrings of the module, its classes and its functions. Comments,
+    docstrings, blank lines, line breaks and quote style leave it as it is."""
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+            and isinstance(node.body[0].value, ast.Constant)
+            and isinstance(node.body[0].value.value, str)
+        ):
+            del node.body[0]
+    return ast.dump(tree)
 
-    Stored HTML made by another renderer never matches a key made with this one: after a
-    deploy that changes any of these, pages stay right, each article's body being rendered
-    on every view (as before it was stored) until the article is saved again or the stored
-    bodies are filled again (fill_rendered_bodies in migration 0008)."""
+
+def renderer_identity(*sources: str) -> str:
+    """SHA-256 (hex) of everything render_body's output depends on besides its arguments, given
+    the source texts of the modules that make it: the versions of markdown-it-py and of mdurl
+    (its link normalisation), of Python (the standard library's HTML entities and regular
+    expressions, and the syntax trees below) and of its Unicode database (letter categories),
+    and the code of each source (_code): a comment, a docstring or the formatting changed leaves
+    the identity as it is."""
     digest = hashlib.sha256()
     for part in (
         f"markdown-it-py {markdown_it.__version__}",
@@ -167,9 +183,26 @@ def _renderer_identity() -> str:
         f"unicode {unicodedata.unidata_version}",
     ):
         digest.update(part.encode() + b"\0")
-    for module in (__file__, language_detection.__file__):
-        digest.update(Path(module).read_bytes() + b"\0")
+    for source in sources:
+        digest.update(_code(source).encode() + b"\0")
     return digest.hexdigest()
+
+
+def _renderer_identity() -> str:
+    """renderer_identity of this module and of the language detection it marks runs with
+    (articles.ingest.language, which imports only the standard library), each read from the
+    file its module was loaded from.
+
+    Stored HTML made by another renderer never matches a key made with this one: after a
+    deploy that changes any of these, pages stay right, each article's body being rendered
+    on every view (as before it was stored) until the article is saved again or
+    `manage.py render_bodies` stores the bodies again."""
+    return renderer_identity(
+        *(
+            Path(path).read_text(encoding="utf-8")
+            for path in (__file__, language_detection.__file__)
+        )
+    )
 
 
 # Computed once, at import: the identity of the renderer of this process.

@@ -14,9 +14,10 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .addresses import slug_address
-from .markup import made_by_this_renderer, render_body, render_key
-from .uploads import validate_image
+from articles import publishing
+from articles.addresses import slug_address
+from articles.markup import made_by_this_renderer, render_body, render_key
+from articles.uploads import validate_image
 
 # BCP 47 language tag, the common shapes: "en", "ko", "pt-BR", "zh-Hant", "es-419".
 bcp47_validator = RegexValidator(
@@ -320,15 +321,15 @@ class ArticleQuerySet(models.QuerySet):
         return super().bulk_update(objs, fields, *args, **kwargs)
 
     def published(self):
-        """The one publishing rule: published, and the publication time has come."""
-        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
+        """What readers may see now (articles.publishing)."""
+        return self.filter(publishing.published(timezone.now()))
 
 
 class Article(models.Model):
     class Status(models.TextChoices):
-        DRAFT = "draft", _("Draft")
-        PUBLISHED = "published", _("Published")
-        WITHDRAWN = "withdrawn", _("Withdrawn")
+        DRAFT = publishing.DRAFT, _("Draft")
+        PUBLISHED = publishing.PUBLISHED, _("Published")
+        WITHDRAWN = publishing.WITHDRAWN, _("Withdrawn")
 
     headline = models.CharField(
         _("headline"), max_length=300, help_text=_("Shown as the page title and in listings.")
@@ -595,18 +596,13 @@ class Article(models.Model):
         if problem := body_too_long(self.body):
             raise ValidationError({"body": problem})
         self.standfirst = normalize_text(self.standfirst).rstrip("\n")
-        if self.status == self.Status.PUBLISHED and self.published_at is None:
-            self.published_at = timezone.now().replace(microsecond=0)
+        publishing.fill_publication_time(self, timezone.now().replace(microsecond=0))
         # Derived here too (save() derives it), so full_clean checks the natural key.
         self.external_key = identifier_key(self.external_id)
 
     def is_published(self):
-        """Mirrors ArticleQuerySet.published() for one article in hand."""
-        return (
-            self.status == self.Status.PUBLISHED
-            and self.published_at is not None
-            and self.published_at <= timezone.now()
-        )
+        """What readers may see now, for one article in hand (articles.publishing)."""
+        return publishing.is_published(self)
 
     def direction(self):
         """Text direction of the article's language, for <html dir>."""
@@ -987,7 +983,7 @@ class IngestRecord(models.Model):
 class OwedInvalidation(models.Model):
     """A page-cache invalidation that could not be made when its change committed (the cache
     was unreachable): kept here, in the database the change went to, until a process reaches
-    the cache again and starts the new generation (articles.page_cache.settle_debts). Without
+    the cache again and starts the new generation (articles.reader.page_cache.settle_debts). Without
     it the cache, once back, would serve the pages from before the change."""
 
     created_at = models.DateTimeField(_("owed since"), auto_now_add=True)

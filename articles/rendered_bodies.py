@@ -1,10 +1,9 @@
 """Filling the stored rendered body (Article.rendered_body) of articles whose stored HTML is
 missing or was made from another body, language or renderer (its key is not render_key() now).
 
-Used by migration 0008 (with its historical model) and by `manage.py render_bodies` (after a
-deploy that changes the renderer). Only articles.markup is imported here, never the models, so
-that the migration keeps working with the model as it was then: the function needs nothing but
-a queryset of rows with body, language, rendered_body and rendered_body_key.
+Used by `manage.py render_bodies` (after a deploy that changes the renderer). Only
+articles.markup is imported here, never the models: the function needs nothing but a queryset
+of rows with body, language, rendered_body and rendered_body_key.
 """
 
 from articles.markup import render_body, render_key
@@ -46,5 +45,5 @@ def render_stale(articles, *, batch_size=500, dry_run=False):
 
 
 def fill(articles, batch_size=500):
-    """render_stale() for migration 0008: the number of articles rendered."""
+    """render_stale(), counting only: the number of articles rendered."""
     return render_stale(articles, batch_size=batch_size)[0]

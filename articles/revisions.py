@@ -35,7 +35,7 @@ from django.utils.text import capfirst
 from simple_history.models import DeletedObject, HistoricalRecords
 from simple_history.utils import get_m2m_reverse_field_name
 
-from .models import Article, Author, Caption
+from articles.models import Article, Author, Caption
 
 REASON_MAX_LENGTH = 100
 

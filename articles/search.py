@@ -19,7 +19,7 @@ holds at most 1 MB), snippets the first SNIPPET_SOURCE characters: an article of
 query what one of 200 KB does. Each statement has SEARCH_TIMEOUT_MS to finish (`time_limit`,
 used by the view around the count and the page): a slower one is cancelled by the server and
 the reader gets the site's 503 page with Retry-After (SearchTimeout is an OperationalError:
-articles.unavailable answers it), never a worker held for seconds.
+newsroom.unavailable answers it), never a worker held for seconds.
 
 Other databases (SQLite in development and tests): every word of the query (runs of letters
 and digits) must appear, case-insensitively, in the headline, standfirst or body (SQLite's
@@ -41,7 +41,7 @@ from django.db.models import BooleanField, Expression, FloatField, Q, TextField
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from .markup import mark_language_runs
+from articles.markup import mark_language_runs
 
 # Longer queries are cut (the search box says so with maxlength).
 MAX_QUERY_LENGTH = 200
@@ -157,7 +157,7 @@ class Results:
 
 class SearchTimeout(OperationalError):
     """A search statement ran out of SEARCH_TIMEOUT_MS. An OperationalError, so readers get
-    the 503 page with Retry-After (articles.unavailable), and its message names the setting."""
+    the 503 page with Retry-After (newsroom.unavailable), and its message names the setting."""
 
 
 @contextmanager

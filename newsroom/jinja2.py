@@ -6,7 +6,7 @@ the home page's 4.8 ms). The admin, its templates and the sitemaps stay with Dja
 
 Templates see what Django's templates saw, spelt as functions: `url("articles:home")`,
 `static("css/site.css")` (both memoized: articles.addresses), `time_element(value)`,
-`value|lang_runs(language)` (articles/templating.py holds the site's own). The output is the
+`value|lang_runs(language)` (articles/reader/templating.py holds the site's own). The output is the
 same HTML but for MarkupSafe's escaping of quotes in text ("&#39;" and "&#34;", where Django
 wrote "&#x27;" and "&quot;"): the same characters for browsers, and no function call per
 printed value.
@@ -26,9 +26,9 @@ from django.utils.timezone import template_localtime
 from jinja2 import Undefined, pass_environment
 from markupsafe import Markup, escape
 
-from articles import templating, text_size
 from articles.addresses import address, static_address
-from articles.context_processors import reader as reader_context
+from articles.reader import templating, text_size
+from articles.reader.context_processors import reader as reader_context
 
 
 class Environment(jinja2.Environment):
@@ -72,7 +72,7 @@ def environment(**options):
 
 
 def reader(request):
-    """The reader context (articles.context_processors.reader), with the breaking-news alert
+    """The reader context (articles.reader.context_processors.reader), with the breaking-news alert
     as `site_alert`: Django's Jinja2 backend applies context processors over the view's
     context, and the article page brings its own `alert` (from its own query). base.html uses
     the view's when there is one. And url()/static() bound to the request's script prefix."""

@@ -13,8 +13,8 @@ import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from articles.security import secret_key_problem
-from articles.text_size import INIT_SCRIPT_CSP
+from articles.reader.text_size import INIT_SCRIPT_CSP
+from newsroom.security import secret_key_problem
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 # A wheel carries the templates and static sources inside this package (pyproject.toml maps them
@@ -115,19 +115,19 @@ MIDDLEWARE = [
     # First: a page in the cache goes out with the headers the whole stack gave it when it was
     # rendered, without running the stack again (an unknown Host or a plain-HTTP request that
     # must be redirected is never in the cache, and goes on to be refused or redirected).
-    "articles.page_cache.PageCacheMiddleware",
+    "articles.reader.page_cache.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # The headers go on every response, WhiteNoise's too (and the page cache keeps them).
     "csp.middleware.CSPMiddleware",
-    "articles.security.PermissionsPolicyMiddleware",
+    "newsroom.security.PermissionsPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # An unknown Host gets 400 before WhiteNoise can answer.
-    "articles.security.HostValidationMiddleware",
+    "newsroom.security.HostValidationMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    # A database that does not answer: the 503 page with Retry-After (articles/unavailable.py).
-    "articles.unavailable.DatabaseUnavailableMiddleware",
+    # A database that does not answer: the 503 page with Retry-After (newsroom/unavailable.py).
+    "newsroom.unavailable.DatabaseUnavailableMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -138,7 +138,7 @@ MIDDLEWARE = [
 
 # --- Admin login throttling (django-axes) ----------------------------------------------------
 AUTHENTICATION_BACKENDS = [
-    "articles.login_throttle.LoginThrottleBackend",
+    "newsroom.login_throttle.LoginThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 # Five failed logins for one user name from one address lock that pair out for 15 minutes.
@@ -146,8 +146,8 @@ AXES_FAILURE_LIMIT = 5
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "articles.login_throttle.lockout_response"
-AXES_CLIENT_IP_CALLABLE = "articles.login_throttle.client_ip"
+AXES_LOCKOUT_CALLABLE = "newsroom.login_throttle.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "newsroom.login_throttle.client_ip"
 
 ROOT_URLCONF = "newsroom.urls"
 
@@ -177,7 +177,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "articles.context_processors.reader",
+                "articles.reader.context_processors.reader",
             ],
         },
     },
@@ -199,7 +199,7 @@ DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 POSTGRESQL_ENGINE = "newsroom.db.postgresql"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["ENGINE"] = POSTGRESQL_ENGINE
-# The readers' queries (articles/reader_queries.py) are prepared once per PostgreSQL
+# The readers' queries (articles/reader/fast/queries.py) are prepared once per PostgreSQL
 # connection. False behind a pooler that shares server connections between clients
 # (PgBouncer in transaction or statement pooling mode), where a prepared statement may be gone.
 READER_PREPARED_STATEMENTS = env.bool("READER_PREPARED_STATEMENTS", default=True)
@@ -222,7 +222,7 @@ DATABASE_QUERY_TIMEOUT = env.float("DATABASE_QUERY_TIMEOUT", default=5.0)
 # walking away from it.
 SEARCH_TIMEOUT_MS = env.int("SEARCH_TIMEOUT_MS", default=2000)
 # A read replica (optional, PostgreSQL): readers' pages read from it, the admin, writes and
-# everything else use the primary (articles/routers.py, docs/operations.md). Unset: no router.
+# everything else use the primary (newsroom/routers.py, docs/operations.md). Unset: no router.
 if env.str("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
     DATABASES["replica"].setdefault("CONN_MAX_AGE", DATABASES["default"]["CONN_MAX_AGE"])
@@ -230,8 +230,8 @@ if env.str("DATABASE_REPLICA_URL", default=""):
     if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["replica"]["ENGINE"] = POSTGRESQL_ENGINE
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # tests read their own database
-    DATABASE_ROUTERS = ["articles.routers.ReplicaRouter"]
-    MIDDLEWARE.append("articles.routers.ReplicaReadsMiddleware")
+    DATABASE_ROUTERS = ["newsroom.routers.ReplicaRouter"]
+    MIDDLEWARE.append("newsroom.routers.ReplicaReadsMiddleware")
 if READER_PREPARED_STATEMENTS:
     # Prepared statements run with the plan made for them once (a "generic" plan). Left to
     # choose (plan_cache_mode=auto), PostgreSQL planned the list statements again on every
@@ -248,8 +248,8 @@ if READER_PREPARED_STATEMENTS:
 # RedisCache), this process's memory by default.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://newsroom")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
-    # The same, one client per connection pool (articles/redis_cache.py).
-    CACHES["default"]["BACKEND"] = "articles.redis_cache.RedisCache"
+    # The same, one client per connection pool (newsroom/redis_cache.py).
+    CACHES["default"]["BACKEND"] = "newsroom.redis_cache.RedisCache"
     # A Redis that hangs must not hang pages: give up after half a second (the page cache then
     # serves from the database and leaves the cache alone for a few seconds).
     CACHES["default"].setdefault("OPTIONS", {}).update(
@@ -258,7 +258,7 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
 # How long shared caches (the nginx micro-cache, a CDN) may serve a public page without asking
 # Django again: the most an edit can take to reach readers.
 PUBLIC_CACHE_SECONDS = env.int("PUBLIC_CACHE_SECONDS", default=10)
-# Readers' pages served from CACHES (articles.page_cache). On by default with a CACHE_URL: the
+# Readers' pages served from CACHES (articles.reader.page_cache). On by default with a CACHE_URL: the
 # cache must be shared by every server process, since a change made in one must reach all
 # (a process-memory cache cannot tell the other workers). PAGE_CACHE_ENABLED=False measures
 # rendering.

@@ -6,10 +6,10 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from django.views.static import serve
 
-from articles.healthz import healthz
-from articles.page_cache import public_page
-from articles.sitemaps import SITEMAP_TEMPLATE, SITEMAPS, news_sitemap, robots_txt
-from articles.views import well_formed
+from articles.reader.page_cache import public_page
+from articles.reader.sitemaps import SITEMAP_TEMPLATE, SITEMAPS, news_sitemap, robots_txt
+from articles.reader.views import well_formed
+from newsroom.healthz import healthz
 
 
 class FaviconRedirect(RedirectView):
@@ -26,8 +26,8 @@ admin.site.index_title = "Newsroom"
 urlpatterns = [
     # The readers' pages first: Django tries the patterns in order, and these are nearly all
     # the requests (no pattern below overlaps theirs: admin/, the sitemaps, robots.txt,
-    # healthz and favicon.ico are not addresses of articles.urls).
-    path("", include("articles.urls")),
+    # healthz and favicon.ico are not addresses of articles.reader.urls).
+    path("", include("articles.reader.urls")),
     path("admin/", admin.site.urls),
     path(
         "sitemap.xml",

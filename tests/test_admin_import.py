@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
-from articles.admin_import import MAX_BYTES
+from articles.admin.importing import MAX_BYTES
 from articles.models import Agency, Article, IngestRecord
 from tests.conftest import SAMPLE_SLUG
 

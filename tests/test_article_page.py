@@ -16,9 +16,9 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from PIL import Image
 
-from articles import text_size
 from articles.ingest.writer import ingest
 from articles.models import Agency, Author, Caption
+from articles.reader import text_size
 from tests.conftest import SAMPLE_SLUG
 
 ARTICLE_URL = f"/articles/{SAMPLE_SLUG}/"
@@ -527,7 +527,7 @@ def test_agency_website_link_is_the_only_external_address(client, make_article):
 # --- Constant number of queries ---------------------------------------------------------
 
 # The article with its agency and the breaking-news alert, its authors and its captions: one
-# statement (articles/reader_queries.py). Counted on a warm connection: on PostgreSQL the
+# statement (articles/reader/fast/queries.py). Counted on a warm connection: on PostgreSQL the
 # first request of a connection also prepares it.
 ARTICLE_PAGE_QUERIES = 1
 

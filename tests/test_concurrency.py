@@ -17,7 +17,7 @@ from django.db import connection, connections, transaction
 from django.test import Client
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
-from articles.admin_forms import VERSION_FIELD
+from articles.admin.forms import VERSION_FIELD
 from articles.models import Article, Caption, IngestRecord
 from tests.conftest import SAMPLE, SAMPLE_SLUG
 from tests.test_admin import form_data

@@ -114,7 +114,7 @@ def test_every_proxied_location_sets_the_host_and_forwarded_headers_itself():
         headers = {w[1].lower(): w[2:] for w in simple if w[0] == "proxy_set_header"}
         assert headers.get("host") == ["$host"], words
         assert headers.get("x-forwarded-proto") == ["$scheme"], words
-        # articles.login_throttle.client_ip reads the last entry: the address nginx saw.
+        # newsroom.login_throttle.client_ip reads the last entry: the address nginx saw.
         assert headers.get("x-forwarded-for") == ["$proxy_add_x_forwarded_for"], words
         assert headers.get("x-real-ip") == ["$remote_addr"], words
     assert "$http_host" not in re.sub(r"#[^\n]*", "", text)

@@ -13,7 +13,7 @@ from django.urls import reverse
 from PIL import Image
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
-from articles.admin_editing import (
+from articles.admin.editing import (
     MAX_PREVIEW_BYTES,
     BodyEditorWidget,
     count_words,

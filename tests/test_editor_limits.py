@@ -11,7 +11,7 @@ word diffs compare at most MAX_DIFF_WORDS words after setting the common start a
 import pytest
 from pytest_django.asserts import assertContains, assertNotContains
 
-from articles.admin_editing import TOO_LONG
+from articles.admin.editing import TOO_LONG
 from articles.ingest.writer import ingest
 from articles.models import MAX_BODY_BYTES, Article, IngestRecord
 from articles.revisions import MAX_DIFF_WORDS, TOO_LONG_TO_COMPARE, text_diff, word_diff

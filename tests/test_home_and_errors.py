@@ -21,7 +21,7 @@ def boom(request):
 # Used by the handler500 test through @pytest.mark.urls: the real URLs plus a view that fails.
 urlpatterns = [
     path("boom/", boom),
-    path("", include("articles.urls")),
+    path("", include("articles.reader.urls")),
 ]
 
 
@@ -79,7 +79,7 @@ def test_pagination(client, make_article):
     assert [(a.text(), a.get("href"), a.get("rel")) for a in nav.find_all("a")] == [
         ("Older articles", "?page=2", "next")
     ]
-    # No "of N": the pages are not counted (articles/pagination.py).
+    # No "of N": the pages are not counted (articles/reader/pagination.py).
     assert nav.one(aria_current="page").text() == "Page 1"
 
     second = page(client, "/?page=2")

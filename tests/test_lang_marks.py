@@ -7,7 +7,7 @@ from django.template import engines
 from django.utils.safestring import SafeData, mark_safe
 
 from articles.markup import mark_language_runs, render_body
-from articles.templating import lang_runs
+from articles.reader.templating import lang_runs
 
 # --- The template filter ------------------------------------------------------------------
 

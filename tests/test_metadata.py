@@ -13,9 +13,9 @@ import pytest
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from articles import metadata, text_size
 from articles.ingest.writer import ingest
 from articles.models import Agency, Article, Author, Caption
+from articles.reader import metadata, text_size
 from tests.conftest import SAMPLE_SLUG
 from tests.test_article_page import page, parse, png_bytes
 

@@ -1,4 +1,4 @@
-"""The public page cache (articles.page_cache), on local memory and on a real Redis: hits make no
+"""The public page cache (articles.reader.page_cache), on local memory and on a real Redis: hits make no
 SQL query, conditional requests get 304 without rendering, every kind of change reaches readers
 at once, and editors, previews, the admin and cookies never go through it."""
 
@@ -12,8 +12,8 @@ from django.test import Client
 from django.utils import timezone
 from django.utils.http import http_date
 
-from articles import page_cache, text_size
 from articles.models import Alert, Article, Author, Caption, Correction
+from articles.reader import page_cache, text_size
 
 REDIS_URL = "redis://127.0.0.1:6379/5"
 
@@ -24,7 +24,7 @@ def pages(request, settings):
     settings.PAGE_CACHE_ENABLED = True
     prefix = f"test-{uuid.uuid4().hex}"
     if request.param == "redis":
-        backend = {"BACKEND": "articles.redis_cache.RedisCache"}
+        backend = {"BACKEND": "newsroom.redis_cache.RedisCache"}
         backend["LOCATION"] = REDIS_URL
     else:
         backend = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
@@ -462,7 +462,7 @@ def test_an_unreachable_cache_serves_pages_from_the_database(settings, client, a
     settings.PAGE_CACHE_ENABLED = True
     settings.CACHES = {
         "default": {
-            "BACKEND": "articles.redis_cache.RedisCache",
+            "BACKEND": "newsroom.redis_cache.RedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",
         }
     }
@@ -517,7 +517,7 @@ def test_the_redis_backend_keeps_one_client_per_pool(settings):
     from django.core.cache import cache
 
     settings.CACHES = {
-        "default": {"BACKEND": "articles.redis_cache.RedisCache", "LOCATION": REDIS_URL}
+        "default": {"BACKEND": "newsroom.redis_cache.RedisCache", "LOCATION": REDIS_URL}
     }
     client = cache._cache.get_client()
     assert cache._cache.get_client(write=True) is client

@@ -18,8 +18,8 @@ import uuid
 import pytest
 from django.utils import timezone
 
-from articles import page_cache
 from articles.models import Article, OwedInvalidation
+from articles.reader import page_cache
 from tests.ops.servers import PrivateRedis, private_dir
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -43,7 +43,7 @@ def stalled_pages(settings, redis_server):
     settings.PAGE_CACHE_ENABLED = True
     settings.CACHES = {
         "default": {
-            "BACKEND": "articles.redis_cache.RedisCache",
+            "BACKEND": "newsroom.redis_cache.RedisCache",
             "LOCATION": redis_server.url,
             "KEY_PREFIX": f"stall-{uuid.uuid4().hex}",
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
@@ -166,7 +166,7 @@ def test_while_a_debt_cannot_be_paid_nothing_is_served_from_the_cache(
 def redis_pages(settings, redis_server):
     settings.PAGE_CACHE_ENABLED = True
     settings.CACHES = {
-        "default": {"BACKEND": "articles.redis_cache.RedisCache", "LOCATION": redis_server.url}
+        "default": {"BACKEND": "newsroom.redis_cache.RedisCache", "LOCATION": redis_server.url}
     }
     page_cache._cache_down_until = 0.0
     page_cache._look_for_debts = False

@@ -9,7 +9,7 @@ page (looked up lazily by the context processor when base.html shows the banner)
 article page's and the card lists' (home, agency, author), which come in the page's own query.
 
 Counts are of a request on a connection that served one before: on PostgreSQL the first
-request of each connection also prepares the statements it uses (articles.reader_queries:
+request of each connection also prepares the statements it uses (articles.reader.fast.queries:
 one PREPARE each, once per connection, tested there).
 """
 

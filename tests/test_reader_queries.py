@@ -1,4 +1,4 @@
-"""The readers' SQL (articles.reader_queries) gives exactly what the ORM's rules give:
+"""The readers' SQL (articles.reader.fast.queries) gives exactly what the ORM's rules give:
 published(), the active alert, the lists' order, authors by name and captions in order, on
 SQLite and on PostgreSQL (CI runs this file on both)."""
 
@@ -10,10 +10,10 @@ from django.db.models.signals import post_init
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from articles import reader_queries
 from articles.models import Agency, Alert, Article, Author, Caption, Correction
-from articles.pagination import UncountedPaginator
-from articles.views import article_cards
+from articles.reader.fast import queries as reader_queries
+from articles.reader.pagination import UncountedPaginator
+from articles.reader.views import article_cards
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 

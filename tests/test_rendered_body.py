@@ -14,6 +14,7 @@ from django.db import connection
 
 from articles import markup
 from articles.models import Article
+from articles.rendered_bodies import fill
 from articles.revisions import record_changes
 
 BODY = "Talks went on.\n\n## Next steps\n\nLavrov said «Мы продолжим переговоры».\n"
@@ -27,7 +28,6 @@ HTML_RU = (
     "<p>Talks went on.</p>\n<h2>Next steps</h2>\n<p>Lavrov said «Мы продолжим переговоры».</p>\n"
 )
 
-fill = importlib.import_module("articles.migrations.0008_rendered_body").fill
 TRIGGER = importlib.import_module("articles.migrations.0010_rendered_body_key_trigger").TRIGGER
 
 
@@ -222,7 +222,7 @@ def test_the_renderer_identity_is_computed_once_at_import():
 def test_the_renderer_identity_changes_with_what_shapes_the_output(change, monkeypatch, tmp_path):
     def edited_copy(module):
         copy = tmp_path / "copy.py"
-        copy.write_bytes(Path(module.__file__).read_bytes() + b"# edited\n")
+        copy.write_bytes(Path(module.__file__).read_bytes() + b"\n_EDITED = 1\n")
         monkeypatch.setattr(module, "__file__", str(copy))
 
     if change == "markdown-it-py version":
@@ -253,10 +253,10 @@ def test_saving_an_article_loaded_without_its_body_keeps_the_stored_html(make_ar
     assert stored(article) == (HTML_EN, key(BODY, "en"))
 
 
-# --- Migration 0008 fills existing rows --------------------------------------------------------
+# --- render_bodies fills existing rows --------------------------------------------------------
 
 
-def test_the_migration_fills_rows_without_a_stored_body(make_article):
+def test_the_fill_fills_rows_without_a_stored_body(make_article):
     en = make_article(body=BODY, language="en")
     ru = make_article(body=BODY, language="ru")
     kept = make_article(body="Already stored.\n")
@@ -268,7 +268,7 @@ def test_the_migration_fills_rows_without_a_stored_body(make_article):
     assert fill(Article.objects.all()) == 0
 
 
-def test_the_migration_fills_rows_made_by_another_renderer(make_article, monkeypatch):
+def test_the_fill_fills_rows_made_by_another_renderer(make_article, monkeypatch):
     article = make_article(body=BODY)
     monkeypatch.setattr(markup, "RENDERER", "0" * 64)
     assert fill(Article.objects.all()) == 1

@@ -13,8 +13,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from articles import text_size
 from articles.models import Agency, Article, Author
+from articles.reader import text_size
 from articles.search import MAX_QUERY_LENGTH, fallback_search, postgres_search, search
 from tests.test_article_page import assert_self_contained, page, parse, tab_order
 

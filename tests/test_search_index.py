@@ -13,8 +13,8 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from articles import views
 from articles.models import Article
+from articles.reader import views
 from articles.search import (
     FALLBACK_CONFIG,
     POSTGRES_CONFIGS,

@@ -18,8 +18,8 @@ from django.db import connection
 from django.test import Client, RequestFactory, override_settings
 from django.urls import path
 
-from articles.login_throttle import client_ip
-from articles.text_size import INIT_SCRIPT, INIT_SCRIPT_CSP
+from articles.reader.text_size import INIT_SCRIPT, INIT_SCRIPT_CSP
+from newsroom.login_throttle import client_ip
 from tests.production import STRONG_KEY, python
 
 HSTS = "max-age=31536000; includeSubDomains"
@@ -97,7 +97,7 @@ def test_a_page_served_from_the_page_cache_carries_them_too(client, db):
 def test_the_page_cache_is_outermost_and_keeps_the_stacks_headers():
     # A hit runs no other middleware: the stored page carries the headers the whole stack gave
     # it (test above); an unknown Host or a plain-HTTP request is never found in the cache.
-    assert settings.MIDDLEWARE[0] == "articles.page_cache.PageCacheMiddleware"
+    assert settings.MIDDLEWARE[0] == "articles.reader.page_cache.PageCacheMiddleware"
 
 
 @production_https

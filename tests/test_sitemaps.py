@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from articles import metadata
 from articles.models import Agency, Article, Author
+from articles.reader import metadata
 
 HOST = "http://testserver"
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"

@@ -16,7 +16,7 @@ from django.utils import timezone
 from articles.addresses import address as url
 from articles.addresses import static_address as static
 from articles.models import Alert
-from articles.templating import time_element
+from articles.reader.templating import time_element
 from newsroom.jinja2 import frame
 from tests.test_article_page import parse
 

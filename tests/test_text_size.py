@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from articles import text_size
+from articles.reader import text_size
 from tests.test_article_page import css_rules, page, parse
 
 SIZES = [("xs", "XS", "extra small text"), ("sm", "SM", "small text")]

@@ -60,21 +60,13 @@ from articles.models import (
     PendingUpdate,
     identifier_key,
 )
+from articles.publishing import may_publish, publish_draft, unique_slug
 from articles.revisions import revision
 
 from .formats import detect
 from .formats import parse as parse_format
 from .records import AgencyRecord, ArticleRecord, Block, CaptionRecord, IngestError
 from .storable import check_storable, storable_filename
-
-# Publishing, scheduling, withdrawing: the chief editors' permission (see articles.roles).
-PUBLISH_PERMISSION = "articles.publish_article"
-
-
-def may_publish(user) -> bool:
-    """Whether an import by `user` may change what readers see (None: an operator's command)."""
-    return user is None or user.has_perm(PUBLISH_PERMISSION)
-
 
 __all__ = [
     "IngestError",
@@ -135,15 +127,6 @@ class IngestResult:
         if self.duplicate is not None:
             line += f"; possible duplicate of {self.duplicate.get_absolute_url()}"
         return line
-
-
-def unique_slug(text, model, field="slug", max_length=200):
-    base = (slugify(text) or slugify(text, allow_unicode=True) or "article")[:max_length]
-    slug, n = base, 2
-    while model.objects.filter(**{field: slug}).exists():
-        suffix = f"-{n}"
-        slug, n = base[: max_length - len(suffix)] + suffix, n + 1
-    return slug
 
 
 def natural_key(record: ArticleRecord) -> str:
@@ -438,7 +421,7 @@ def _upsert(record: ArticleRecord, *, publish: bool, may_withdraw: bool = True):
         # The content is the one imported last: publish it, and touch nothing else (an editor
         # may have changed the text since).
         was_edited = edited_since_import(article)
-        _publish(article)
+        publish_draft(article, timezone.now().replace(microsecond=0))
         if not was_edited:
             article.imported_version = article.version + 1  # the version save() gives it
         article.full_clean(exclude=["slug"])
@@ -534,12 +517,6 @@ def _moment(iso: str):
     return datetime.fromisoformat(iso) if iso else None
 
 
-def _publish(article):
-    if article.status == Article.Status.DRAFT:
-        article.status = Article.Status.PUBLISHED
-        article.published_at = article.published_at or timezone.now().replace(microsecond=0)
-
-
 def _apply(article, record: ArticleRecord, *, checksum: str, publish: bool):
     """Write the record into the article (new or locked), its captions and authors."""
     adding = article._state.adding
@@ -562,7 +539,7 @@ def _apply(article, record: ArticleRecord, *, checksum: str, publish: bool):
         )
     # A story the agency withholds (or canceled before) is not published, whatever was asked.
     if publish and record.pubstatus != "withheld" and not canceled_by_agency(article):
-        _publish(article)
+        publish_draft(article, timezone.now().replace(microsecond=0))
     # The version this save gives the article: a new one starts at its default, save()
     # adds one to an existing one's.
     article.imported_version = article.version if adding else article.version + 1

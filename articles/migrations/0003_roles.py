@@ -1,7 +1,9 @@
 """Create the Editors and Chief editors groups with their exact permissions.
 
-The permissions are written out here (not imported from articles.roles) so that this migration
-keeps doing what it did when later migrations change the roles.
+The permissions, and the code that gives them to the groups, are written out here (not imported
+from articles.roles) so that this migration keeps doing what it did when later migrations
+change the roles or that module is moved: `migrate` on a new database needs nothing of today's
+application code.
 """
 
 from django.contrib.auth.management import create_permissions
@@ -20,9 +22,20 @@ CHIEF_EDITORS = EDITORS | {
 }  # fmt: skip
 
 
-def create_groups(apps, schema_editor):
-    from articles.roles import sync_groups
+def sync_groups(group_model, permission_model, group_permissions):
+    """Create or update the groups with exactly these permissions (articles app only)."""
+    for name, wanted in group_permissions.items():
+        group, _ = group_model.objects.get_or_create(name=name)
+        permissions = list(
+            permission_model.objects.filter(content_type__app_label="articles", codename__in=wanted)
+        )
+        missing = wanted - {p.codename for p in permissions}
+        if missing:
+            raise LookupError(f"permissions missing for {name}: {sorted(missing)}")
+        group.permissions.set(permissions)
 
+
+def create_groups(apps, schema_editor):
     # Permissions are normally created after all migrations; the groups need them now.
     for app_config in apps.get_app_configs():
         app_config.models_module = True

@@ -1,11 +1,14 @@
-"""Articles store their body rendered as HTML (Article.rendered_body, with its key), filled here
-for the articles that exist. Revisions do not store it (excluded from the history model)."""
+"""Articles store their body rendered as HTML (Article.rendered_body, with its key). Revisions
+do not store it (excluded from the history model).
+
+The articles that exist are left with an empty HTML and key, which Article.body_html reads as
+"not stored": it renders the body, and `manage.py render_bodies` stores it. Rendering here would
+need today's renderer (articles.markup), and a key is that renderer's (markup.RENDERER, a digest
+of its source): HTML that a copy frozen in this file stored would never match the running
+renderer's key, so it would be rendered again anyway. No operation uses the application's code,
+so that `migrate` keeps working when those modules change or move."""
 
 from django.db import DatabaseError, migrations, models, transaction
-
-# The fill is shared with `manage.py render_bodies`; it uses only articles.markup and the
-# queryset it is given (here the historical model's), never the current models.
-from articles.rendered_bodies import fill
 
 
 def compress_with_lz4(apps, schema_editor):
@@ -21,11 +24,6 @@ def compress_with_lz4(apps, schema_editor):
             cursor.execute(f"ALTER TABLE {table} ALTER COLUMN rendered_body SET COMPRESSION lz4")
     except DatabaseError:
         pass  # a server without lz4: pglz, PostgreSQL's default
-
-
-def fill_rendered_bodies(apps, schema_editor):
-    Article = apps.get_model("articles", "Article")
-    fill(Article.objects.using(schema_editor.connection.alias))
 
 
 class Migration(migrations.Migration):
@@ -48,5 +46,4 @@ class Migration(migrations.Migration):
         ),
         # Backwards, the columns go: nothing to undo.
         migrations.RunPython(compress_with_lz4, migrations.RunPython.noop),
-        migrations.RunPython(fill_rendered_bodies, migrations.RunPython.noop, elidable=True),
     ]

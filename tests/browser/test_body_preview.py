@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from articles.admin_editing import MAX_PREVIEW_BYTES, describe_reading, reading_stats
+from articles.admin.editing import MAX_PREVIEW_BYTES, describe_reading, reading_stats
 from articles.markup import render_body
 from articles.models import Article
 from tests.browser.conftest import DESKTOP, MULTILINGUAL_BODY

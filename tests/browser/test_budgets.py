@@ -15,7 +15,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from articles import text_size
+from articles.reader import text_size
 from tests.browser.conftest import ARTICLE_PATH, DESKTOP, PUBLIC_PAGES
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -10,7 +10,7 @@ persistent connection (CONN_MAX_AGE), which the restart breaks.
 import pytest
 from django.template.loader import render_to_string
 
-from articles.unavailable import RETRY_AFTER
+from newsroom.unavailable import RETRY_AFTER
 
 from .conftest import ADMIN_PASSWORD, ADMIN_USERNAME, ARTICLE_PATH, HEADLINE, UNCACHED
 from .web import Client, headline

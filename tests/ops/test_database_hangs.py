@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from articles.unavailable import RETRY_AFTER
+from newsroom.unavailable import RETRY_AFTER
 
 from .conftest import ARTICLE_PATH, HEADLINE
 from .web import Client, headline

@@ -15,7 +15,7 @@ from django.test import RequestFactory
 from django.urls import resolve
 
 from articles.models import Agency, Article
-from articles.routers import ReplicaReadsMiddleware, ReplicaRouter
+from newsroom.routers import ReplicaReadsMiddleware, ReplicaRouter
 
 from .conftest import (
     ADMIN_PASSWORD,
@@ -55,7 +55,7 @@ def test_without_a_replica_url_there_is_one_database_and_no_router(monkeypatch):
     settings = settings_with(monkeypatch)
     assert list(settings["DATABASES"]) == ["default"]
     assert "DATABASE_ROUTERS" not in settings
-    assert "articles.routers.ReplicaReadsMiddleware" not in settings["MIDDLEWARE"]
+    assert "newsroom.routers.ReplicaReadsMiddleware" not in settings["MIDDLEWARE"]
 
 
 def test_a_replica_url_adds_the_replica_and_its_router(monkeypatch):
@@ -72,8 +72,8 @@ def test_a_replica_url_adds_the_replica_and_its_router(monkeypatch):
     assert replica["CONN_MAX_AGE"] == settings["DATABASES"]["default"]["CONN_MAX_AGE"]
     assert replica["CONN_HEALTH_CHECKS"] is True
     assert replica["TEST"] == {"MIRROR": "default"}
-    assert settings["DATABASE_ROUTERS"] == ["articles.routers.ReplicaRouter"]
-    assert settings["MIDDLEWARE"][-1] == "articles.routers.ReplicaReadsMiddleware"
+    assert settings["DATABASE_ROUTERS"] == ["newsroom.routers.ReplicaRouter"]
+    assert settings["MIDDLEWARE"][-1] == "newsroom.routers.ReplicaReadsMiddleware"
 
 
 # --- The router's rules ------------------------------------------------------------------------

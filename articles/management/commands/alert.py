@@ -16,8 +16,8 @@ from django.core.validators import URLValidator
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
-from articles.admin_workflow import end_alerts
 from articles.models import Alert
+from articles.publishing import end_alerts
 
 MAX_LENGTH = Alert._meta.get_field("text").max_length
 DURATION = re.compile(r"\A(\d+)([mhd])\Z")

@@ -8,7 +8,7 @@ gunicorn killed the worker (30 s, an empty reply). psycopg2 lets a "wait callbac
 wait for the server (connecting included); this one waits at most DATABASE_QUERY_TIMEOUT
 seconds for each, then raises OperationalError (psycopg2 then closes the connection; no
 cancel request is sent: that would wait for the hung server too), which readers get as the
-site's 503 page (articles.unavailable) and /healthz as "database": "failing".
+site's 503 page (newsroom.unavailable) and /healthz as "database": "failing".
 
 Installed by newsroom.wsgi, so only in processes that serve requests: management commands
 (a long migration, an import) wait as long as their statements need.

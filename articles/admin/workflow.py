@@ -20,16 +20,12 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
 
-from .models import Article, Correction
-from .templating import isotime
-from .views import READER_STATES, reader_state, state_label
+from articles import publishing
+from articles.models import Article, Correction
+from articles.publishing import READER_STATES, may_publish, reader_state, state_label
+from articles.reader.templating import isotime
 
-PUBLISH_PERMISSION = "articles.publish_article"
 PUBLISHING_FIELDS = ("status", "published_at")
-
-
-def can_publish(user):
-    return user.has_perm(PUBLISH_PERMISSION)
 
 
 class CorrectionInline(admin.TabularInline):
@@ -59,7 +55,7 @@ class ReaderStateFilter(admin.SimpleListFilter):
 
 class WorkflowAdminMixin:
     def has_publish_permission(self, request, obj=None):
-        return can_publish(request.user)
+        return may_publish(request.user)
 
     # Publishing fields: read-only without the permission. Read-only fields are not part of
     # the form, so a tampered POST cannot set them.
@@ -137,17 +133,17 @@ class WorkflowAdminMixin:
 
 @admin.action(description="Publish now", permissions=["publish"])
 def publish_now(modeladmin, request, queryset):
-    if not can_publish(request.user):  # get_actions offers it only with the permission
+    if not may_publish(request.user):  # get_actions offers it only with the permission
         return
     now = timezone.now().replace(microsecond=0)
     articles = [article for article in queryset if not article.is_published()]
 
-    def publish(article):
-        article.status = Article.Status.PUBLISHED
-        article.published_at = now
-
     modeladmin._change_state(
-        request, articles, publish, "Published now.", "admin action: publish now"
+        request,
+        articles,
+        lambda article: publishing.publish(article, now),
+        "Published now.",
+        "admin action: publish now",
     )
     live = queryset.count() - len(articles)
     text = f"Published {len(articles)} article(s) now."
@@ -158,19 +154,20 @@ def publish_now(modeladmin, request, queryset):
 
 @admin.action(description="Withdraw", permissions=["publish"])
 def withdraw(modeladmin, request, queryset):
-    if not can_publish(request.user):
+    if not may_publish(request.user):
         return
     now = timezone.now()
     articles = list(queryset.filter(status=Article.Status.PUBLISHED))
     drafts = queryset.filter(status=Article.Status.DRAFT).count()
 
-    def mark_withdrawn(article):
-        # withdrawn_at: a scheduled article withdrawn before its time was never public, and
-        # its address stays a 404 however often it is saved later (views.withdrawn_article).
-        article.withdraw(now)
-
+    # withdrawn_at: a scheduled article withdrawn before its time was never public, and its
+    # address stays a 404 however often it is saved later (publishing.was_public).
     modeladmin._change_state(
-        request, articles, mark_withdrawn, "Withdrawn.", "admin action: withdraw"
+        request,
+        articles,
+        lambda article: publishing.withdraw(article, now),
+        "Withdrawn.",
+        "admin action: withdraw",
     )
     text = f"Withdrew {len(articles)} article(s): their addresses now answer “withdrawn”."
     if drafts:
@@ -181,22 +178,8 @@ def withdraw(modeladmin, request, queryset):
 # Breaking-news alerts (AlertAdmin's "End now", and `manage.py alert --end`).
 
 
-def end_alerts(alerts, *, reason, now=None):
-    """End each alert of `alerts` that is shown now, at `now`; return the ones ended.
-    Alerts not started yet are left alone (an alert cannot end before it starts)."""
-    now = now or timezone.now()
-    ended = []
-    with transaction.atomic():
-        for alert in alerts.active(at=now).select_for_update():
-            alert.ends_at = now
-            alert._change_reason = reason
-            alert.save()
-            ended.append(alert)
-    return ended
-
-
 def end_alerts_now(modeladmin, request, queryset):
-    ended = end_alerts(queryset, reason="admin action: end now")
+    ended = publishing.end_alerts(queryset, reason="admin action: end now")
     for alert in ended:
         modeladmin.log_change(request, alert, "Ended now.")
     text = f"Ended {len(ended)} alert(s): the banner is gone."

@@ -16,7 +16,7 @@ from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
 from django.utils.log import log_response
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("articles.unavailable")  # the name operators filter on
 
 # Seconds a client (or a load balancer) is asked to wait before trying again.
 RETRY_AFTER = 30

@@ -7,14 +7,14 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html, format_html_join
 
-from . import admin_import
-from .admin_editing import CaptionEditingMixin, EditingAdminMixin
-from .admin_history import HistoryAdminMixin, RevisionHistoryAdmin
-from .admin_wire import WIRE_PUBSTATUS, WireAdminMixin
-from .admin_workflow import WorkflowAdminMixin
-from .models import Agency, Alert, Article, Author, Caption, IngestRecord, merge_authors
-from .revisions import revision
-from .search import full_text_match
+from articles.admin import importing as admin_import
+from articles.admin.editing import CaptionEditingMixin, EditingAdminMixin
+from articles.admin.history import HistoryAdminMixin, RevisionHistoryAdmin
+from articles.admin.wire import WIRE_PUBSTATUS, WireAdminMixin
+from articles.admin.workflow import WorkflowAdminMixin
+from articles.models import Agency, Alert, Article, Author, Caption, IngestRecord, merge_authors
+from articles.revisions import revision
+from articles.search import full_text_match
 
 # Addresses typed without a scheme get https:// (Django 6's default; silences its warning).
 URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
@@ -240,7 +240,7 @@ class AlertAdmin(RevisionHistoryAdmin):
     @admin.action(description="End now", permissions=["change"])
     def end_now(self, request, queryset):
         """Sets the end of the selected alerts shown now to now: the banner goes at once."""
-        from .admin_workflow import end_alerts_now
+        from articles.admin.workflow import end_alerts_now
 
         end_alerts_now(self, request, queryset)
 

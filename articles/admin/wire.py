@@ -20,8 +20,8 @@ from django.db.models.fields.json import KT
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 
-from .ingest.writer import CANCELED, canceled_by_agency
-from .models import Article, IngestRecord
+from articles.ingest.writer import CANCELED, canceled_by_agency
+from articles.models import Article, IngestRecord
 
 # The agency's status alone, for the change list's rows, which do not read wire_metadata
 # (ArticleAdmin.changelist_rows annotates them with it as wire_pubstatus).

@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, rfc3339_date
 from django.utils.html import escape
 
-from . import metadata
-from .models import Article
+from articles.models import Article
+from articles.reader import metadata
 
 FEED_LENGTH = 20
 DC = "http://purl.org/dc/elements/1.1/"

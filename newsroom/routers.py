@@ -23,7 +23,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 
 REPLICA = "replica"
 
-# The URL names of the pages readers get (the reader side of articles.urls, sitemaps, robots).
+# The URL names of the pages readers get (the reader side of articles.reader.urls, sitemaps, robots).
 READER_VIEWS = {
     "articles:home",
     "articles:article_detail",

@@ -19,7 +19,7 @@ from django.urls import get_script_prefix
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from .addresses import address, static_address
+from articles.addresses import address, static_address
 
 DESCRIPTION_LENGTH = 160
 

@@ -18,8 +18,8 @@ from django.utils import timezone
 from django.utils.xmlutils import SimplerXMLGenerator
 from django.views.decorators.http import require_safe
 
-from . import metadata
-from .models import Agency, Article, Author
+from articles.models import Agency, Article, Author
+from articles.reader import metadata
 
 NEWS_WINDOW = timedelta(hours=48)
 NEWS_LIMIT = 1000

@@ -1,8 +1,8 @@
 from django.urls import path
 
-from . import api, feeds, views
-from .page_cache import public_page
-from .views import well_formed
+from articles.reader import api, feeds, views
+from articles.reader.page_cache import public_page
+from articles.reader.views import well_formed
 
 app_name = "articles"
 

@@ -13,8 +13,8 @@ from django.utils.dates import MONTHS
 from django.utils.http import urlencode
 from django.utils.safestring import SafeData, SafeString
 
-from . import metadata, text_size
-from .markup import mark_language_runs
+from articles.markup import mark_language_runs
+from articles.reader import metadata, text_size
 
 
 def lang_runs(value, language="en"):

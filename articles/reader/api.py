@@ -17,8 +17,8 @@ from django.http import Http404, JsonResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from .models import Article
-from .views import withdrawn_article
+from articles.models import Article
+from articles.reader.views import withdrawn_article
 
 PAGE_SIZE = 20
 STANDARD = {

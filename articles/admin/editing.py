@@ -13,9 +13,9 @@ from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from .alt_text import ALT_TEXT_HELP, alt_text_warnings
-from .markup import render_body
-from .models import MAX_BODY_BYTES
+from articles.alt_text import ALT_TEXT_HELP, alt_text_warnings
+from articles.markup import render_body
+from articles.models import MAX_BODY_BYTES
 
 # --- Word count and reading time ----------------------------------------------------------
 # body-editor.js counts the same way from the preview's text: keep the two in step.

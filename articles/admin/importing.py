@@ -14,14 +14,14 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.views import View
 
-from .ingest.formats import FORMATS, LABELS
-from .ingest.writer import cancels, ingest
-from .models import Article, IngestRecord
+from articles.ingest.formats import FORMATS, LABELS
+from articles.ingest.writer import cancels, ingest
+from articles.models import Article, IngestRecord
+from articles.publishing import PUBLISH_PERMISSION
 
 MAX_BYTES = 1024 * 1024
 IMPORT_PERMISSIONS = ["articles.import_article", "articles.add_article", "articles.change_article"]
 # The "publish" option: without this permission it is neither shown nor obeyed.
-PUBLISH_PERMISSION = "articles.publish_article"
 HELD_OR_SKIPPED = (IngestRecord.Outcome.HELD, IngestRecord.Outcome.SKIPPED)
 
 

@@ -19,7 +19,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
-from .revisions import (
+from articles.revisions import (
     FieldChange,
     article_changes,
     caption_changes,

@@ -54,7 +54,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.encoding import escape_uri_path
 from django.utils.http import http_date, urlencode
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("articles.page_cache")  # the name operators filter on
 
 # After a cache error, the cache is left alone for this long (seconds): a dead Redis must not
 # cost every request a failed connection.
@@ -182,8 +182,8 @@ def next_change_after(now) -> float | None:
     """The next moment at which public pages change without anyone saving anything."""
     from django.db.models import Min, Q
 
-    from .models import Alert, Article
-    from .sitemaps import NEWS_WINDOW
+    from articles.models import Alert, Article
+    from articles.reader.sitemaps import NEWS_WINDOW
 
     articles = Article.objects.filter(status=Article.Status.PUBLISHED).aggregate(
         scheduled=Min("published_at", filter=Q(published_at__gt=now)),
@@ -258,7 +258,7 @@ def owe(reason: str) -> None:
     """Record that a new generation is owed (the change has committed; the cache missed it)."""
     global _look_for_debts
     _look_for_debts = True
-    from .models import OwedInvalidation
+    from articles.models import OwedInvalidation
 
     try:
         OwedInvalidation.objects.create(reason=reason[:300])
@@ -276,7 +276,7 @@ def settle_debts() -> None:
     if not (flagged or (interval is not None and now >= _next_debt_check)):
         return
     _next_debt_check = now + (interval or 0)
-    from .models import OwedInvalidation
+    from articles.models import OwedInvalidation
 
     try:
         owed = OwedInvalidation.objects.order_by("-pk").values_list("pk", flat=True).first()
@@ -449,7 +449,7 @@ class PageCacheMiddleware:
             state = current_state(stored.get(STATE_KEY))
         except DatabaseError:
             # Starting a generation reads the database: it is down, and the view will say so
-            # (articles.unavailable), not the cache.
+            # (newsroom.unavailable), not the cache.
             return self.get_response(request)
         except Exception as error:
             _cache_failed(error)

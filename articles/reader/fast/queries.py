@@ -31,8 +31,9 @@ from django.db.models.signals import post_init, pre_init
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from .addresses import slug_address
-from .models import Agency, Alert, Article, Author, Caption, Correction
+from articles.addresses import slug_address
+from articles.models import Agency, Alert, Article, Author, Caption, Correction
+from articles.publishing import published_sql
 
 # What the article page shows of the article (the rest is deferred: loaded on access, which
 # the query-count tests would see). Not the body: the page shows its stored HTML
@@ -94,7 +95,7 @@ ALERT = f"SELECT text, url {_ACTIVE_ALERT}"
 # Its text and link as two columns of another statement (4 values of "at").
 _ALERT_COLUMNS = f"(SELECT text {_ACTIVE_ALERT}), (SELECT url {_ACTIVE_ALERT})"
 
-PUBLISHED = "a.status = %s AND a.published_at <= %s"
+PUBLISHED = published_sql("a")
 
 
 def _json_rows(connection, columns, source, order):

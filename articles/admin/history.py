@@ -12,7 +12,7 @@ every model with revisions (articles, agencies, authors, alerts):
   lost, the version it replaced stays in the history.
 
 HistoryAdminMixin adds, for articles: the version check of the change form
-(articles.admin_forms), restoring an article's authors and captions with it, the "Deleted
+(articles.admin.forms), restoring an article's authors and captions with it, the "Deleted
 articles" page with "Recover", and the review of held agency updates.
 """
 
@@ -31,18 +31,17 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from .admin_forms import VERSION_FIELD, ArticleVersionForm, when
-from .ingest.writer import (
+from articles.admin.forms import VERSION_FIELD, ArticleVersionForm, when
+from articles.ingest.writer import (
     apply_pending_update,
     cancels,
     dismiss_pending_update,
-    may_publish,
     proposed_values,
     record_from_json,
-    unique_slug,
 )
-from .models import Article, PendingUpdate, identifier_key
-from .revisions import (
+from articles.models import Article, PendingUpdate, identifier_key
+from articles.publishing import may_publish, unique_slug
+from articles.revisions import (
     author_ids_at,
     caption_changes,
     captions_at,

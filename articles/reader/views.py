@@ -2,7 +2,7 @@ from datetime import timedelta
 from functools import wraps
 
 from django.core.exceptions import BadRequest
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -19,11 +19,12 @@ from django.views.generic import (
     YearArchiveView,
 )
 
-from . import metadata, text_size
-from .models import Agency, Alert, Article, Author, Correction
-from .pagination import UncountedPagination
-from .reader_queries import PublishedCards, published_article
-from .search import clean_query, search, time_limit
+from articles import publishing
+from articles.models import Agency, Alert, Article, Author, Correction
+from articles.reader import metadata, text_size
+from articles.reader.fast.queries import PublishedCards, published_article
+from articles.reader.pagination import UncountedPagination
+from articles.search import clean_query, search, time_limit
 
 # Articles per page on every list of articles.
 PER_PAGE = 20
@@ -83,35 +84,6 @@ class ArticleListView(CardsAlert, UncountedPagination, ListView):
         return PublishedCards()
 
 
-# An article's state as readers see it (the publishing rule of Article.objects.published(),
-# split four ways): label, and the filter of the articles in that state at a given time.
-READER_STATES = {
-    "draft": ("Draft", lambda now: Q(status=Article.Status.DRAFT)),
-    "scheduled": (
-        "Scheduled",
-        lambda now: Q(status=Article.Status.PUBLISHED, published_at__gt=now),
-    ),
-    "published": (
-        "Published",
-        lambda now: Q(status=Article.Status.PUBLISHED, published_at__lte=now),
-    ),
-    "withdrawn": ("Withdrawn", lambda now: Q(status=Article.Status.WITHDRAWN)),
-}
-
-
-def reader_state(article):
-    """What readers get of the article now: "draft", "scheduled", "published" or "withdrawn"."""
-    if article.status == Article.Status.PUBLISHED:
-        return "published" if article.is_published() else "scheduled"
-    if article.status == Article.Status.WITHDRAWN:
-        return "withdrawn"
-    return "draft"
-
-
-def state_label(state):
-    return READER_STATES[state][0]
-
-
 def with_latest_correction(queryset):
     """Adds latest_correction_at (the time of the article's latest correction note, or None)
     to each article, in the same query; metadata.modified_at uses it."""
@@ -145,7 +117,7 @@ class ArticleDetailView(DetailView):
     model = Article
 
     def get_object(self, queryset=None):
-        # One query, the breaking-news alert included (see articles.reader_queries).
+        # One query, the breaking-news alert included (see articles.reader.fast.queries).
         article = published_article(self.kwargs["slug"])
         if article is None:
             raise Http404("No such article.")
@@ -178,11 +150,7 @@ def withdrawn_article(slug):
     change, updated_at, moves with every later save). One withdrawn before its scheduled time
     was never public: its address stays a 404, and its headline unseen."""
     return (
-        Article.objects.filter(
-            slug=slug,
-            status=Article.Status.WITHDRAWN,
-            published_at__lte=F("withdrawn_at"),
-        )
+        Article.objects.filter(publishing.was_public(), slug=slug)
         .only("headline", "slug", "language")
         .first()
     )
@@ -216,9 +184,9 @@ class ArticlePreviewView(ArticleDetailView):
         return DetailView.get(self, request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
-        state = reader_state(self.object)
+        state = publishing.reader_state(self.object)
         return super().get_context_data(
-            preview=True, state=state, state_label=state_label(state), **kwargs
+            preview=True, state=state, state_label=publishing.state_label(state), **kwargs
         )
 
 

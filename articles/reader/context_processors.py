@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
-from . import text_size
-from .reader_queries import active_alert
+from articles.reader import text_size
+from articles.reader.fast.queries import active_alert
 
 
 def reader(request):

@@ -1,0 +1,1 @@
+"""The speed-ups of the reader pages: hand-written queries and other fast paths."""
