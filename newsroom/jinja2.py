@@ -20,8 +20,8 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.template import defaultfilters
-from django.templatetags.static import PrefixNode
 from django.urls import get_script_prefix
+from django.utils.encoding import iri_to_uri
 from django.utils.timezone import template_localtime
 from jinja2 import Undefined, pass_environment
 from markupsafe import Markup, escape
@@ -37,9 +37,14 @@ class Environment(jinja2.Environment):
     Jinja2 gives each template a ChainMap of its own globals over the environment's, and
     copies that into a dict on every render, reading each of the dozen globals through
     ChainMap's Python code. The environment's globals are all set in environment(), before
-    any template is loaded, so a copy made when a template loads holds the same."""
+    any template is loaded, so a copy made when a template loads holds the same.
+
+    make_globals() is Jinja2's own, undocumented (articles/reader/fast/README.md). With
+    READER_FAST_QUERIES off, templates loaded from then on get Jinja2's ChainMap."""
 
     def make_globals(self, d):
+        if not settings.READER_FAST_QUERIES:
+            return super().make_globals(d)
         return {**self.globals, **(d or {})}
 
 
@@ -72,10 +77,11 @@ def environment(**options):
 
 
 def reader(request):
-    """The reader context (articles.reader.context_processors.reader), with the breaking-news alert
-    as `site_alert`: Django's Jinja2 backend applies context processors over the view's
-    context, and the article page brings its own `alert` (from its own query). base.html uses
-    the view's when there is one. And url()/static() bound to the request's script prefix."""
+    """The reader context (articles.reader.context_processors.reader), with the breaking-news
+    alert as `site_alert` (the one the page's own query read, else looked up lazily: see
+    articles.reader.context_processors): Django's Jinja2 backend applies context processors
+    over the context given to render(), and base.html lets an `alert` given there win (no
+    reader view gives one). And url()/static() bound to the request's script prefix."""
     context = reader_context(request)
     context["site_alert"] = context.pop("alert")
     # url() and static() for this page: the script prefix looked up once.
@@ -135,8 +141,10 @@ def _forget_frames(**kwargs):
 
 def static_prefix():
     """STATIC_URL (with the script prefix), like Django's {% get_static_prefix %}: for the
-    error pages, which must render even when the static files manifest is what failed."""
-    return PrefixNode.handle_simple("STATIC_URL")
+    error pages, which must render even when the static files manifest is what failed.
+    (What PrefixNode.handle_simple("STATIC_URL") gives, with public APIs: settings.STATIC_URL
+    has the script prefix.)"""
+    return iri_to_uri(settings.STATIC_URL)
 
 
 def date(value, format_string):

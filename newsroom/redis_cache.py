@@ -4,8 +4,14 @@ Django's client builds a new redis.Redis object for every cache call, and redis-
 of some 170 response callbacks in each: a fifth of a page-cache hit. A redis.Redis object is
 safe to share between threads (each command takes a connection from the pool), and the pool
 itself reconnects after a fork, so one client per pool serves every call.
+
+It builds on Django's undocumented RedisCacheClient (its get_client(), _get_connection_pool()
+and _client, and RedisCache._class): see articles/reader/fast/README.md and
+tests/reader/test_private_apis.py. With READER_FAST_QUERIES off, every call gets a new client
+from Django's own get_client().
 """
 
+from django.conf import settings
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
 
@@ -16,6 +22,8 @@ class PooledClient(RedisCacheClient):
         self._clients = {}
 
     def get_client(self, key=None, *, write=False):
+        if not settings.READER_FAST_QUERIES:
+            return super().get_client(key, write=write)
         pool = self._get_connection_pool(write)
         client = self._clients.get(id(pool))
         if client is None:

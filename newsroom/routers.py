@@ -2,8 +2,9 @@
 "replica" database alias) and everything else uses the primary ("default").
 
 A router sees a model, never the request, so ReplicaReadsMiddleware tells it what the current
-request is: once the URL is resolved it marks a GET or HEAD of a reader page (READER_VIEWS) as
-a public read, in a context variable of this request's own. ReplicaRouter then sends a read to
+request is: once the URL is resolved it marks a GET or HEAD of a reader page (a view marked
+public_page(), articles.reader.page_cache.is_public_page: the same mark the page cache reads)
+as a public read, in a context variable of this request's own. ReplicaRouter then sends a read to
 the replica only when all of these hold:
 
 - the request is such a public read (the admin, the staff preview, management commands and
@@ -21,35 +22,17 @@ from contextvars import ContextVar
 
 from django.db import DEFAULT_DB_ALIAS, connections
 
-REPLICA = "replica"
+from articles.reader.page_cache import is_public_page
 
-# The URL names of the pages readers get (the reader side of articles.reader.urls, sitemaps, robots).
-READER_VIEWS = {
-    "articles:home",
-    "articles:article_detail",
-    "articles:agency_detail",
-    "articles:author_detail",
-    "articles:archive",
-    "articles:archive_year",
-    "articles:archive_month",
-    "articles:archive_day",
-    "articles:search",
-    "articles:feed_rss",
-    "articles:feed_atom",
-    "articles:feed_json",
-    "sitemap",
-    "news_sitemap",
-    "robots_txt",
-}
+REPLICA = "replica"
 
 _public_read: ContextVar[bool] = ContextVar("public_read", default=False)
 
 
 def is_public_read(request) -> bool:
+    """A GET or HEAD of a view marked public_page() (articles.reader.page_cache)."""
     match = request.resolver_match
-    return (
-        request.method in ("GET", "HEAD") and match is not None and match.view_name in READER_VIEWS
-    )
+    return request.method in ("GET", "HEAD") and match is not None and is_public_page(match.func)
 
 
 class ReplicaReadsMiddleware:

@@ -203,6 +203,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 # connection. False behind a pooler that shares server connections between clients
 # (PgBouncer in transaction or statement pooling mode), where a prepared statement may be gone.
 READER_PREPARED_STATEMENTS = env.bool("READER_PREPARED_STATEMENTS", default=True)
+# The readers' speed-ups, behind one switch (articles/reader/sources.py, and
+# articles/reader/fast/README.md for what they rely on): the hand-written SQL of
+# articles/reader/fast/, the Jinja2 globals in a plain dict, one Redis client per pool. False:
+# plain ORM querysets and Django's and Jinja2's own behaviour; the same pages, more queries.
+READER_FAST_QUERIES = env.bool("READER_FAST_QUERIES", default=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Take the write lock when a transaction starts, so two concurrent writers queue up
     # instead of failing with "database is locked" half-way through.

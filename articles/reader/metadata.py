@@ -92,7 +92,7 @@ def iso_datetime(value, zone=None) -> str:
 
 def modified_at(article):
     """When the article last changed for readers: its last save or its latest correction note
-    (`latest_correction_at`, when the query annotated it: see views.with_latest_correction),
+    (`latest_correction_at`, when the query annotated it: see sources.with_latest_correction),
     never before its publication (an article written days before its scheduled time was not
     modified before it was published)."""
     latest_correction = getattr(article, "latest_correction_at", None)

@@ -162,6 +162,30 @@ def public_page(view):
     return wrapper
 
 
+def is_public_page(view) -> bool:
+    """Whether `view` (a URL pattern's callback, request.resolver_match.func) is a public
+    reader page: marked by public_page(). The one mark: the page cache (is_public_address),
+    the read replica (newsroom.routers.is_public_read) and the tests (public_page_names) all
+    read it."""
+    return getattr(view, "public_page", False) is True
+
+
+def public_page_names(patterns=None, namespace="") -> list[str]:
+    """The URL names ("articles:home", ..., "sitemap") of the views marked public_page(), in
+    the URLconf's order: its patterns walked recursively, included URLconfs with their
+    namespace."""
+    from django.urls import URLResolver, get_resolver
+
+    names = []
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            prefix = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            names += public_page_names(pattern.url_patterns, prefix)
+        elif pattern.name and is_public_page(pattern.callback):
+            names.append(namespace + pattern.name)
+    return names
+
+
 def mark_public(response):
     seconds = settings.PUBLIC_CACHE_SECONDS
     # Browsers ask again every time; shared caches (nginx's micro-cache, a CDN) keep the page
@@ -380,7 +404,7 @@ def is_public_address(path: str) -> bool:
         match = resolve(path)
     except Resolver404:
         return False
-    return getattr(match.func, "public_page", False)
+    return is_public_page(match.func)
 
 
 def storable(response) -> bool:

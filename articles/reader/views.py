@@ -2,7 +2,6 @@ from datetime import timedelta
 from functools import wraps
 
 from django.core.exceptions import BadRequest
-from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -20,10 +19,11 @@ from django.views.generic import (
 )
 
 from articles import publishing
-from articles.models import Agency, Alert, Article, Author, Correction
-from articles.reader import metadata, text_size
-from articles.reader.fast.queries import PublishedCards, published_article
+from articles.models import Agency, Article, Author
+from articles.reader import metadata, sources, text_size
+from articles.reader.context_processors import record_alert
 from articles.reader.pagination import UncountedPagination
+from articles.reader.sources import article_cards, article_listing, with_latest_correction
 from articles.search import clean_query, search, time_limit
 
 # Articles per page on every list of articles.
@@ -52,26 +52,14 @@ def well_formed(view):
     return wrapper
 
 
-def article_listing():
-    """Published articles as listings show them (with the agency of each card). Built per
-    request: published() compares with the current time."""
-    return Article.objects.published().select_related("agency")
-
-
-def article_cards():
-    """article_listing() without what a card never shows (the body, the wire metadata): a page
-    of 20 cards then reads a few KB instead of 20 bodies."""
-    return article_listing().defer("body", "rendered_body", "wire_metadata")
-
-
 class CardsAlert:
-    """For lists of PublishedCards: the breaking-news alert that came with the page's cards
-    (the context processor looks it up only for an empty page)."""
+    """For lists of cards (sources.published_cards()): the breaking-news alert that the page's
+    query read with the cards, recorded for the context processor (which looks it up itself
+    when none was read: an empty page, or the plain querysets)."""
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        if hasattr(self.object_list, "alert"):
-            context["alert"] = self.object_list.alert
+        record_alert(self.request, sources.alert_read_with(self.object_list))
         return context
 
 
@@ -81,14 +69,7 @@ class ArticleListView(CardsAlert, UncountedPagination, ListView):
     paginate_by = PER_PAGE
 
     def get_queryset(self):
-        return PublishedCards()
-
-
-def with_latest_correction(queryset):
-    """Adds latest_correction_at (the time of the article's latest correction note, or None)
-    to each article, in the same query; metadata.modified_at uses it."""
-    latest = Correction.objects.filter(article=OuterRef("pk")).order_by("-noted_at")
-    return queryset.annotate(latest_correction_at=Subquery(latest.values("noted_at")[:1]))
+        return sources.published_cards()
 
 
 def article_page_context(article):
@@ -117,10 +98,11 @@ class ArticleDetailView(DetailView):
     model = Article
 
     def get_object(self, queryset=None):
-        # One query, the breaking-news alert included (see articles.reader.fast.queries).
-        article = published_article(self.kwargs["slug"])
+        # On the fast path one query, the breaking-news alert included (articles.reader.sources).
+        article, alert = sources.article_page(self.kwargs["slug"])
         if article is None:
             raise Http404("No such article.")
+        record_alert(self.request, alert)
         return article
 
     def get(self, request, *args, **kwargs):
@@ -135,13 +117,7 @@ class ArticleDetailView(DetailView):
             )
 
     def get_context_data(self, **kwargs):
-        context = article_page_context(self.object)
-        if hasattr(self.object, "alert_text"):
-            # The banner from the article's own query (instead of the context processor's).
-            context["alert"] = self.object.alert_text and Alert(
-                text=self.object.alert_text, url=self.object.alert_url
-            )
-        return super().get_context_data(**context, **kwargs)
+        return super().get_context_data(**article_page_context(self.object), **kwargs)
 
 
 def withdrawn_article(slug):
@@ -198,7 +174,7 @@ class AgencyDetailView(CardsAlert, UncountedPagination, ListView):
 
     def get_queryset(self):
         self.agency = get_object_or_404(Agency, slug=self.kwargs["slug"])
-        return PublishedCards(agency=self.agency)
+        return sources.published_cards(agency=self.agency)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(agency=self.agency, **kwargs)
@@ -214,7 +190,7 @@ class AuthorDetailView(CardsAlert, UncountedPagination, ListView):
         self.author = get_object_or_404(
             Author.objects.select_related("agency"), slug=self.kwargs["slug"]
         )
-        return PublishedCards(author=self.author)
+        return sources.published_cards(author=self.author)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(author=self.author, **kwargs)

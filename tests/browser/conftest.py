@@ -21,6 +21,7 @@ from playwright.sync_api import sync_playwright
 
 from articles.ingest.writer import ingest
 from articles.models import Alert, Article, Author, Caption, Correction
+from articles.reader.page_cache import public_page_names
 from tests.conftest import SAMPLE_SLUG
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls made by the
@@ -154,27 +155,47 @@ def public_data(transactional_db, sample_article, live_server):
     return {"article": sample_article, "multilingual": multilingual, "author": author}
 
 
+# The pages the sweeps visit for each public page, that is each view marked public_page()
+# (page_cache.public_page_names(), in the URLconf's order): URL name -> [(name, its URL
+# kwargs for the data of public_data)]. The feeds, sitemaps and robots.txt are not HTML pages:
+# none here (tests/test_feeds.py, tests/test_sitemaps.py check them). A page marked public
+# and missing here stops the collection: say which pages the sweeps visit for it.
+_PAGES_OF = {
+    "articles:home": [("home", lambda d: {})],
+    "articles:article_detail": [
+        ("article", lambda d: {"slug": d["article"].slug}),
+        ("article-multilingual", lambda d: {"slug": MULTILINGUAL_SLUG}),
+    ],
+    "articles:agency_detail": [("agency", lambda d: {"slug": d["article"].agency.slug})],
+    "articles:author_detail": [("author", lambda d: {"slug": d["author"].slug})],
+    "articles:archive": [("archive", lambda d: {})],
+    "articles:archive_year": [("archive-year", lambda d: {"year": d["day"].year})],
+    "articles:archive_month": [
+        ("archive-month", lambda d: {"year": d["day"].year, "month": d["day"].month})
+    ],
+    "articles:archive_day": [
+        (
+            "archive-day",
+            lambda d: {"year": d["day"].year, "month": d["day"].month, "day": d["day"].day},
+        )
+    ],
+    "articles:search": [("search", lambda d: {})],
+    "articles:feed_rss": [],
+    "articles:feed_atom": [],
+    "articles:feed_json": [],
+    "sitemap": [],
+    "news_sitemap": [],
+    "robots_txt": [],
+}
+_MARKED = public_page_names()
+if set(_MARKED) != set(_PAGES_OF):
+    raise RuntimeError(
+        "tests/browser/conftest.py: _PAGES_OF must name exactly the pages marked public_page(); "
+        f"marked but missing: {sorted(set(_MARKED) - set(_PAGES_OF))}, "
+        f"not marked: {sorted(set(_PAGES_OF) - set(_MARKED))}"
+    )
 # Every public page: (name, URL name, its URL kwargs for the data of public_data).
-_PAGES = [
-    ("home", "articles:home", lambda d: {}),
-    ("article", "articles:article_detail", lambda d: {"slug": d["article"].slug}),
-    ("article-multilingual", "articles:article_detail", lambda d: {"slug": MULTILINGUAL_SLUG}),
-    ("agency", "articles:agency_detail", lambda d: {"slug": d["article"].agency.slug}),
-    ("author", "articles:author_detail", lambda d: {"slug": d["author"].slug}),
-    ("archive", "articles:archive", lambda d: {}),
-    ("archive-year", "articles:archive_year", lambda d: {"year": d["day"].year}),
-    (
-        "archive-month",
-        "articles:archive_month",
-        lambda d: {"year": d["day"].year, "month": d["day"].month},
-    ),
-    (
-        "archive-day",
-        "articles:archive_day",
-        lambda d: {"year": d["day"].year, "month": d["day"].month, "day": d["day"].day},
-    ),
-    ("search", "articles:search", lambda d: {}),
-]
+_PAGES = [(name, url_name, make) for url_name in _MARKED for name, make in _PAGES_OF[url_name]]
 # "Saturday" is in both articles: the results show the multilingual one too.
 _QUERIES = {"search": "?q=Saturday"}
 NOT_FOUND_PATH = "/no-such-page/"

@@ -17,6 +17,9 @@ The statements use only SQL that SQLite and PostgreSQL share, but for the JSON f
 that bring an article's authors and captions in its row. The columns are read from the
 models' fields: all of an agency's, author's and caption's, and of an article those the page
 shows (ARTICLE_PAGE_FIELDS, CARD_FIELDS; the others load on access, as with QuerySet.defer()).
+
+The pages call these through articles/reader/sources.py, which uses plain querysets instead
+with READER_FAST_QUERIES off; README.md (here) lists the private APIs of Django this relies on.
 """
 
 import json
