@@ -1,16 +1,14 @@
 """Shared fixtures: the sample capture, a small article factory and logged-in clients."""
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from articles.models import Agency, Article, Caption
-
-SAMPLE = Path(__file__).resolve().parent.parent / "articles" / "sample_data" / "kerry-lavrov.txt"
-SAMPLE_SLUG = "kerry-lavrov-rapport-smoothed-path-to-syria-deal"
+from tests.helpers.sample import SAMPLE
+from tests.helpers.users import role_user
 
 
 @pytest.fixture
@@ -49,19 +47,6 @@ def agency(db):
     return Agency.objects.create(
         name="Reuters", slug="reuters", description="Reuters is a news agency founded in 1851."
     )
-
-
-def role_user(django_user_model, username, group):
-    """A staff account in one of the real groups of the role migration (articles.roles): what
-    it may do is what that role may do, never more (a fixture holding every permission once
-    hid that an editor could withdraw articles through an import)."""
-    from django.contrib.auth.models import Group
-
-    user = django_user_model.objects.create_user(
-        username, password=f"{username}-pass", is_staff=True
-    )
-    user.groups.add(Group.objects.get(name=group))
-    return user
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from articles.models import Article
-from tests.reader.test_article_page import parse
+from tests.helpers.admin import ARTICLES
+from tests.helpers.html import parse
 
-ARTICLES = "/admin/articles/article/"
 TABLE = Article._meta.db_table
 NOT_READ = ["standfirst", "body", "rendered_body", "rendered_body_key", "wire_metadata"]
 

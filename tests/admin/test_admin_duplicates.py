@@ -4,8 +4,6 @@
 editor or a chief editor clears the flag with "Not a duplicate" on the article's page,
 recorded in the history like any edit. Also: the ingest records' format and warnings."""
 
-from pathlib import Path
-
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission
@@ -13,14 +11,13 @@ from django.test import Client
 
 from articles.ingest.writer import ingest
 from articles.models import Article, IngestRecord
-from tests.admin.test_permissions import make_user
-from tests.reader.test_article_page import parse
+from tests.helpers.admin import ARTICLES, change_url
+from tests.helpers.html import parse
+from tests.helpers.paths import WIRE
+from tests.helpers.sample import HEADLINE
+from tests.helpers.users import make_user
 
 pytestmark = pytest.mark.django_db
-
-WIRE = Path(__file__).resolve().parents[1] / "data" / "wire"
-ARTICLES = "/admin/articles/article/"
-HEADLINE = "Kerry-Lavrov Rapport Smoothed Path to Syria Deal"
 
 
 def run(name):
@@ -55,10 +52,6 @@ def viewer_client(django_user_model):
     client = Client()
     client.force_login(user)
     return client
-
-
-def change_url(article):
-    return f"{ARTICLES}{article.pk}/change/"
 
 
 def clear_url(article):

@@ -8,59 +8,26 @@ from html import escape
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from articles.admin.importing import MAX_BYTES
 from articles.models import Agency, Article, IngestRecord
-from tests.conftest import SAMPLE_SLUG
+from tests.helpers.importing import (
+    IMPORT_URL,
+    import_sample,
+    row,
+    sample_input,
+    save,
+    upload,
+)
+from tests.helpers.sample import HEADLINE, KOREAN_CAPTION, SAMPLE_SLUG
 
 pytestmark = pytest.mark.django_db
 
-IMPORT_URL = "/admin/articles/article/import/"
 CHANGELIST_URL = "/admin/articles/article/"
 PUBLIC_URL = f"/articles/{SAMPLE_SLUG}/"
-HEADLINE = "Kerry-Lavrov Rapport Smoothed Path to Syria Deal"
 FILE_INPUT = '<input type="file" name="file" id="id_file" aria-describedby="id_file_helptext">'
-KOREAN_CAPTION = (
-    "터키 접경 마을 수루크에서 촬영한 시리아 도시 코바니. 붉은 선들은 예광탄의 궤적이다."
-)
-
-
-def upload(name, data, content_type="text/plain"):
-    return SimpleUploadedFile(name, data, content_type=content_type)
-
-
-def sample_input(how, sample_bytes):
-    """The POST fields that hand the sample to the import page, as a file or as pasted text."""
-    if how == "file":
-        return {"file": upload("kerry-lavrov.txt", sample_bytes)}
-    return {"text": sample_bytes.decode("utf-8")}
-
-
-def confirm_fields(preview):
-    """What the preview's Save form sends back: its hidden fields and the Save button."""
-    assert preview.status_code == 200
-    return {field.html_name: field.value() for field in preview.context["confirm"]} | {
-        "confirm": "Save"
-    }
-
-
-def save(client, preview):
-    return client.post(IMPORT_URL, confirm_fields(preview))
-
-
-def import_sample(client, sample_bytes, *, how="file", publish=False):
-    """Preview and save the sample; return the save response (a redirect)."""
-    fields = sample_input(how, sample_bytes)
-    if publish:
-        fields["publish"] = "on"
-    return save(client, client.post(IMPORT_URL, fields))
-
-
-def preview_row(label, value):
-    return f'<tr><th scope="row">{label}</th><td>{value}</td></tr>'
 
 
 def messages_of(response):
@@ -111,21 +78,21 @@ def test_preview_shows_what_was_recognised_and_writes_nothing(editor_client, sam
     assert response.status_code == 200
     name = "kerry-lavrov.txt" if how == "file" else "pasted text"
     assertContains(response, f"<h2>What was recognised in {name}</h2>", html=True)
-    assertContains(response, preview_row("Headline", HEADLINE), html=True)
-    assertContains(response, preview_row("Language", "en"), html=True)
+    assertContains(response, row("Headline", HEADLINE), html=True)
+    assertContains(response, row("Language", "en"), html=True)
     assertContains(
         response,
-        preview_row("Caption", f'<span lang="ko">{KOREAN_CAPTION}</span> (language: ko)'),
+        row("Caption", f'<span lang="ko">{KOREAN_CAPTION}</span> (language: ko)'),
         html=True,
     )
-    assertContains(response, preview_row("Paragraphs", "32"), html=True)
+    assertContains(response, row("Paragraphs", "32"), html=True)
     assertContains(
         response,
-        preview_row("Subheadings", "2: Unlikely couple · Moving beyond the 'reset'"),
+        row("Subheadings", "2: Unlikely couple · Moving beyond the 'reset'"),
         html=True,
     )
-    assertContains(response, preview_row("Agency", "Reuters"), html=True)
-    assertContains(response, preview_row("Saving will", "create a new article"), html=True)
+    assertContains(response, row("Agency", "Reuters"), html=True)
+    assertContains(response, row("Saving will", "create a new article"), html=True)
     assertContains(response, '<input type="submit" class="default" name="confirm" value="Save">')
     assert counts() == (0, 0, 0)
 
@@ -167,7 +134,7 @@ def test_reimport_of_the_same_file_changes_nothing(editor_client, sample_bytes):
     preview = editor_client.post(IMPORT_URL, sample_input("file", sample_bytes))
     assertContains(
         preview,
-        preview_row(
+        row(
             "Saving will",
             f"change nothing: the article “{HEADLINE}” already has this content",
         ),
@@ -192,9 +159,7 @@ def test_reimport_names_the_article_as_the_editor_left_it(editor_client, sample_
 
     preview = editor_client.post(IMPORT_URL, {"file": upload("kerry-lavrov.txt", changed)})
 
-    assertContains(
-        preview, preview_row("Saving will", "update the article “Edited headline”"), html=True
-    )
+    assertContains(preview, row("Saving will", "update the article “Edited headline”"), html=True)
     assert Article.objects.get().headline == "Edited headline"
 
 
@@ -202,9 +167,7 @@ def test_publish_ticked_publishes_the_article(chief_editor_client, client, sampl
     preview = chief_editor_client.post(
         IMPORT_URL, sample_input("file", sample_bytes) | {"publish": "on"}
     )
-    assertContains(
-        preview, preview_row("Saving will", "create a new article and publish it"), html=True
-    )
+    assertContains(preview, row("Saving will", "create a new article and publish it"), html=True)
 
     save(chief_editor_client, preview)
 
@@ -230,7 +193,7 @@ def test_publishing_a_draft_on_reimport_is_an_update(chief_editor_client, client
     )
     assertContains(
         preview,
-        preview_row("Saving will", f"update the article “{HEADLINE}” and publish it"),
+        row("Saving will", f"update the article “{HEADLINE}” and publish it"),
         html=True,
     )
     save(chief_editor_client, preview)
@@ -314,7 +277,7 @@ def test_a_file_of_exactly_1_mb_is_accepted(editor_client, sample_bytes):
 
     response = editor_client.post(IMPORT_URL, {"file": upload("kerry-lavrov.txt", exactly)})
 
-    assertContains(response, preview_row("Headline", HEADLINE), html=True)
+    assertContains(response, row("Headline", HEADLINE), html=True)
 
 
 def test_a_value_the_database_cannot_hold_is_an_error_not_a_crash(editor_client):

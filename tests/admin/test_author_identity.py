@@ -22,8 +22,8 @@ from pytest_django.asserts import assertContains, assertNotContains
 
 from articles.ingest.writer import ingest
 from articles.models import Agency, Article, Author, AuthorAlias
-from tests.admin.test_admin import form_data
-from tests.admin.test_permissions import make_user
+from tests.helpers.admin import form_data
+from tests.helpers.users import make_user
 
 pytestmark = pytest.mark.django_db
 

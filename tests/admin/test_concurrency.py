@@ -9,7 +9,6 @@ import sys
 import threading
 import time
 from contextlib import closing
-from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -19,11 +18,10 @@ from pytest_django.asserts import assertContains, assertNotContains, assertRedir
 
 from articles.admin.forms import VERSION_FIELD
 from articles.models import Article, Caption, IngestRecord
-from tests.admin.test_admin import form_data
-from tests.conftest import SAMPLE, SAMPLE_SLUG
+from tests.helpers.admin import ARTICLES, change_url, form_data
+from tests.helpers.paths import ROOT
+from tests.helpers.sample import SAMPLE, SAMPLE_SLUG
 
-ROOT = Path(__file__).resolve().parents[2]
-ARTICLES = "/admin/articles/article/"
 MESSAGE_START = "Not saved: while you were editing, this article was saved by"
 
 
@@ -56,10 +54,6 @@ def article(make_article):
         body="The first paragraph.\n\nThe second paragraph.\n\nThe third paragraph.",
         captions=[{"text": "Rescuers at work", "is_lead": True}],
     )
-
-
-def change_url(article):
-    return f"{ARTICLES}{article.pk}/change/"
 
 
 # --- Two editors, two test clients --------------------------------------------------------

@@ -22,20 +22,15 @@ from articles.admin.editing import (
 )
 from articles.markup import render_body
 from articles.models import Caption
-from tests.admin.test_admin import form_data, post_form
+from tests.helpers.admin import ARTICLES, change_url, form_data, post_form
 
 pytestmark = pytest.mark.django_db
 
-ARTICLES = "/admin/articles/article/"
 PREVIEW = "/admin/articles/article/preview-body/"
 
 # 2 words in the heading ("#", "*" are syntax) and 610 in the paragraph: 612 words, and
 # 612 / 230 = 2.7 minutes, rounded up.
 KNOWN_BODY = "## A *subheading*\n\n" + " ".join(["word"] * 605) + " **five more bold words here**\n"
-
-
-def change_url(article):
-    return f"{ARTICLES}{article.pk}/change/"
 
 
 def warnings(response):

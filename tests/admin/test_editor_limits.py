@@ -15,11 +15,10 @@ from articles.admin.editing import TOO_LONG
 from articles.ingest.writer import ingest
 from articles.models import MAX_BODY_BYTES, Article, IngestRecord
 from articles.revisions import MAX_DIFF_WORDS, TOO_LONG_TO_COMPARE, text_diff, word_diff
-from tests.admin.test_admin import form_data
+from tests.helpers.admin import ARTICLES, form_data
 
 pytestmark = pytest.mark.django_db
 
-ARTICLES = "/admin/articles/article/"
 PREVIEW = f"{ARTICLES}preview-body/"
 MEGABYTE_OF_IMAGE_STARTS = "![" * 500_000
 

@@ -12,17 +12,12 @@ from pytest_django.asserts import assertContains, assertNotContains, assertRedir
 from articles.ingest.writer import ingest
 from articles.models import Agency, Article, Author, Caption
 from articles.revisions import paragraphs, revision, text_diff, word_diff
-from tests.admin.test_admin import form_data, post_form
-from tests.conftest import SAMPLE, SAMPLE_SLUG
+from tests.helpers.admin import ARTICLES, change_url, form_data, post_form
+from tests.helpers.sample import SAMPLE, SAMPLE_SLUG
 
 pytestmark = pytest.mark.django_db
 
-ARTICLES = "/admin/articles/article/"
 BODY = "\n\n".join(f"Paragraph {n} of the story, with several words in it." for n in range(1, 31))
-
-
-def change_url(article):
-    return f"{ARTICLES}{article.pk}/change/"
 
 
 def revisions_of(article):
@@ -112,7 +107,7 @@ def test_an_import_by_the_command_is_a_revision_naming_the_file(sample_bytes):
 
 
 def test_an_import_in_the_admin_is_a_revision_by_the_editor(editor_client, sample_bytes):
-    from tests.admin.test_admin_import import import_sample
+    from tests.helpers.importing import import_sample
 
     import_sample(editor_client, sample_bytes)
 

@@ -16,22 +16,19 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
-from django.contrib.auth.models import Group
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
 from articles.models import Agency, Alert, Article, Author, Caption, Correction
-from articles.roles import CHIEF_EDITORS, EDITORS
-from tests.admin.test_admin import form_data, split
-from tests.conftest import SAMPLE_SLUG
+from tests.helpers.admin import ARTICLES, change_url, form_data, split
+from tests.helpers.sample import SAMPLE_SLUG
+from tests.helpers.users import make_user
 
 pytestmark = pytest.mark.django_db
 
 ALLOWED, DENIED, IGNORED = "allowed", "denied", "ignored"
 ROLES = ["editor", "chief", "staff", "anonymous"]
-GROUPS = {"editor": EDITORS, "chief": CHIEF_EDITORS, "staff": None}
 
-ARTICLES = "/admin/articles/article/"
 IMPORT = f"{ARTICLES}import/"
 ALERTS = "/admin/articles/alert/"
 
@@ -62,16 +59,6 @@ MATRIX = {
     "create alerts": row(DENIED, ALLOWED),
     "end alerts": row(DENIED, ALLOWED),
 }
-
-
-def make_user(django_user_model, role):
-    """A staff user in the role's group (none for "staff")."""
-    user = django_user_model.objects.create_user(
-        f"{role}-user", password="not-used-here", is_staff=True
-    )
-    if GROUPS[role]:
-        user.groups.add(Group.objects.get(name=GROUPS[role]))
-    return user
 
 
 @pytest.fixture
@@ -113,10 +100,6 @@ def assert_outcome(response, role, expected, *, success=(302,)):
         assert urlsplit(response["Location"]).path == "/admin/login/"
     else:
         assert response.status_code == 403, (role, response.status_code)
-
-
-def change_url(article):
-    return f"{ARTICLES}{article.pk}/change/"
 
 
 def draft(make_article, **fields):

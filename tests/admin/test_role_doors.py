@@ -8,7 +8,6 @@ its "published" revisions from its History page.
 """
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -17,14 +16,14 @@ from pytest_django.asserts import assertContains, assertNotContains, assertRedir
 
 from articles.ingest.writer import HELD_CANCELLATION, NOT_ALLOWED_CANCELLATION, ingest
 from articles.models import Article, IngestRecord, PendingUpdate
-from tests.admin.test_admin import form_data
-from tests.admin.test_permissions import make_user
-from tests.admin.test_wire_admin import preview, row, save
+from tests.helpers.admin import ARTICLES, form_data
+from tests.helpers.importing import row
+from tests.helpers.paths import WIRE
+from tests.helpers.users import make_user
+from tests.helpers.wire import preview, save
 
 pytestmark = pytest.mark.django_db
 
-WIRE = Path(__file__).resolve().parents[1] / "data" / "wire"
-ARTICLES = "/admin/articles/article/"
 CANCELLATIONS = {
     "ninjs": ("ninjs-2-v1.json", "ninjs-2-canceled.json"),
     "newsml-g2": ("newsml-g2.xml", "newsml-g2-canceled.xml"),

@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from articles.models import Agency, Caption
-from tests.admin.test_admin import post_form
+from tests.helpers.admin import post_form
 
 GENERATED = r"[0-9a-f]{32}"
 

@@ -11,7 +11,7 @@ from PIL import Image
 
 from articles.models import Agency, Caption
 from articles.uploads import MAX_BYTES, MAX_PIXELS, generated_name, validate_image
-from tests.admin.test_admin import post_form
+from tests.helpers.admin import post_form
 
 GENERATED = r"[0-9a-f]{32}"
 DJANGO_NOT_AN_IMAGE = (

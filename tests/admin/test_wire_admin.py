@@ -2,33 +2,16 @@
 the format it was read as; warnings, versions, duplicates and cancellations are shown before
 anything is saved."""
 
-from pathlib import Path
-
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from pytest_django.asserts import assertContains
 
 from articles.models import Article, IngestRecord
+from tests.helpers.importing import IMPORT_URL, row
+from tests.helpers.wire import preview, save
 
 pytestmark = pytest.mark.django_db
 
-WIRE = Path(__file__).resolve().parents[1] / "data" / "wire"
-IMPORT_URL = "/admin/articles/article/import/"
 SLUG = "kerry-lavrov-rapport-smoothed-path-to-syria-deal"
-
-
-def row(label, value):
-    return f'<tr><th scope="row">{label}</th><td>{value}</td></tr>'
-
-
-def preview(client, name, **fields):
-    data = (WIRE / name).read_bytes()
-    return client.post(IMPORT_URL, {"file": SimpleUploadedFile(name, data), **fields})
-
-
-def save(client, response):
-    fields = {f.html_name: f.value() for f in response.context["confirm"]} | {"confirm": "Save"}
-    return client.post(IMPORT_URL, fields)
 
 
 @pytest.mark.parametrize(

@@ -14,14 +14,12 @@ from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
 from articles.models import Alert, Article, Correction
-from tests.admin.test_admin import form_data, shown, split
-from tests.admin.test_permissions import make_user
-from tests.reader.test_article_page import page, parse
-from tests.reader.test_metadata import head_tags, jsonld
+from tests.helpers.admin import ARTICLES, form_data, shown, split
+from tests.helpers.html import page, parse
+from tests.helpers.metadata import head_tags, jsonld
+from tests.helpers.users import make_user
 
 pytestmark = pytest.mark.django_db
-
-ARTICLES = "/admin/articles/article/"
 
 
 def at(*args):

@@ -21,7 +21,7 @@ from playwright.sync_api import sync_playwright
 
 from articles.ingest.writer import ingest
 from articles.models import Alert, Article, Author, Caption, Correction
-from tests.conftest import SAMPLE_SLUG
+from tests.helpers.sample import SAMPLE_SLUG
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls made by the
 # fixtures here are still plain synchronous calls.

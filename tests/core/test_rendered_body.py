@@ -6,7 +6,6 @@ renderer gets the body rendered again. The article page does not read the body: 
 only the renderer part of the key, which the trigger makes enough."""
 
 import hashlib
-import importlib
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from articles import markup
 from articles.models import Article
 from articles.rendered_bodies import fill
 from articles.revisions import record_changes
+from tests.helpers.migrations import trigger_tables
 
 BODY = "Talks went on.\n\n## Next steps\n\nLavrov said «Мы продолжим переговоры».\n"
 # In an English article the Russian quotation is marked as Russian...
@@ -27,8 +27,6 @@ HTML_EN = (
 HTML_RU = (
     "<p>Talks went on.</p>\n<h2>Next steps</h2>\n<p>Lavrov said «Мы продолжим переговоры».</p>\n"
 )
-
-TRIGGER = importlib.import_module("articles.migrations.0010_rendered_body_key_trigger").TRIGGER
 
 
 def key(body, language):
@@ -143,17 +141,7 @@ def test_a_row_changed_by_update_is_rendered_freshly(make_article, client):
 
 def test_the_trigger_is_there_after_all_migrations(db):
     """SQLite drops a table's triggers when a migration rebuilds the table."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute(
-                "SELECT tbl_name FROM sqlite_master WHERE type = 'trigger' AND name = %s",
-                [TRIGGER],
-            )
-        else:
-            cursor.execute(
-                "SELECT tgrelid::regclass::text FROM pg_trigger WHERE tgname = %s", [TRIGGER]
-            )
-        assert cursor.fetchall() == [("articles_article",)]
+    assert trigger_tables(connection) == ["articles_article"]
 
 
 def test_raw_sql_changing_the_body_empties_the_key_and_the_page_shows_the_new_body(

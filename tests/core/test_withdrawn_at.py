@@ -13,7 +13,6 @@ has none. Real URLs, real forms; the clock is moved with `clock`.
 
 import json
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -24,13 +23,12 @@ from pytest_django.asserts import assertContains, assertNotContains
 
 from articles.ingest.writer import ingest
 from articles.models import Article
-from tests.admin.test_admin import form_data
-from tests.admin.test_permissions import make_user
+from tests.helpers.admin import ARTICLES, change_url, form_data
+from tests.helpers.paths import WIRE
+from tests.helpers.users import make_user
 
 pytestmark = pytest.mark.django_db
 
-ARTICLES = "/admin/articles/article/"
-WIRE = Path(__file__).resolve().parents[1] / "data" / "wire"
 HEADLINE = "Never seen by readers"
 
 
@@ -63,10 +61,6 @@ def editor(django_user_model, roles):
     client = Client()
     client.force_login(make_user(django_user_model, "editor"))
     return client
-
-
-def change_url(article):
-    return f"{ARTICLES}{article.pk}/change/"
 
 
 def save_in_admin(client, article, **changes):

@@ -3,8 +3,6 @@
 Pure functions: no database, no settings.
 """
 
-from pathlib import Path
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -12,22 +10,11 @@ from hypothesis import strategies as st
 from articles.ingest.capture import parse_capture
 from articles.ingest.language import language_for_script, non_latin_runs, script_of
 from articles.ingest.records import AgencyRecord, Block, CaptionRecord, IngestError
-
-ROOT = Path(__file__).resolve().parents[2]
-SAMPLE = ROOT / "articles" / "sample_data" / "kerry-lavrov.txt"
-CAPTURES = Path(__file__).resolve().parents[1] / "data" / "captures"
+from tests.helpers.paths import CAPTURES
+from tests.helpers.sample import HEADLINE, KOREAN_CAPTION, REUTERS_DESCRIPTION, SAMPLE
 
 FURNITURE = ("Accessibility links", "Breaking News", "XS", "SM", "MD", "LG", "16x9 Image")
-KOREAN_CAPTION = (
-    "터키 접경 마을 수루크에서 촬영한 시리아 도시 코바니. 붉은 선들은 예광탄의 궤적이다."
-)
 REUTERS = AgencyRecord(name="Reuters", description="Reuters is a news agency founded in 1851.")
-REUTERS_DESCRIPTION = (
-    "Reuters is a news agency founded in 1851 and owned by the Thomson Reuters Corporation "
-    "based in Toronto, Canada. One of the world's largest wire services, it provides financial "
-    "news as well as international coverage in over 16 languages to more than 1000 newspapers "
-    "and 750 broadcasters around the globe."
-)
 
 
 def capture(name: str):
@@ -374,7 +361,6 @@ def test_bad_input(data, reason):
 
 # --- Refusals: never a guessed headline (see the parser's "Refusals") --------------------
 
-HEADLINE = "Kerry-Lavrov Rapport Smoothed Path to Syria Deal"
 CAPTION_PAIR = f"{KOREAN_CAPTION}\n{KOREAN_CAPTION}\n"
 
 

@@ -8,7 +8,6 @@ kept as an IngestRecord, and that a concurrent insert of the same article is abs
 import hashlib
 import threading
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 from django.db import IntegrityError, connection, connections, transaction
@@ -17,20 +16,11 @@ from django.db.models.signals import post_init, pre_save
 from articles.ingest.capture import parse_capture
 from articles.ingest.writer import ingest
 from articles.models import Agency, Article, Author, Caption, IngestRecord
-from tests.conftest import SAMPLE_SLUG
+from tests.helpers.ingest import content_rows
+from tests.helpers.paths import INGEST_DATA as DATA
+from tests.helpers.sample import HEADLINE, KOREAN_CAPTION, REUTERS_DESCRIPTION, SAMPLE_SLUG
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "ingest"
-HEADLINE = "Kerry-Lavrov Rapport Smoothed Path to Syria Deal"
 URL = f"/articles/{SAMPLE_SLUG}/"
-KOREAN_CAPTION = (
-    "터키 접경 마을 수루크에서 촬영한 시리아 도시 코바니. 붉은 선들은 예광탄의 궤적이다."
-)
-REUTERS_DESCRIPTION = (
-    "Reuters is a news agency founded in 1851 and owned by the Thomson Reuters Corporation "
-    "based in Toronto, Canada. One of the world's largest wire services, it provides financial "
-    "news as well as international coverage in over 16 languages to more than 1000 newspapers "
-    "and 750 broadcasters around the globe."
-)
 FURNITURE_PHRASES = ("Accessibility links", "Breaking News", "16x9 Image", "XS SM")
 FURNITURE_LINES = {"XS", "SM", "MD", "LG"}
 
@@ -46,14 +36,6 @@ def edited(sample_bytes):
     old, new = b"Just 10 days ago, Putin", b"Just ten days ago, Putin"
     assert sample_bytes.count(old) == 1
     return sample_bytes.replace(old, new)
-
-
-def content_rows():
-    """Every content row, every column (pk, updated_at, ...): equal means nothing was written."""
-    return {
-        model.__name__: list(model.objects.order_by("pk").values())
-        for model in (Agency, Author, Article, Caption)
-    }
 
 
 class _Blocks(HTMLParser):

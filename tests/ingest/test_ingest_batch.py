@@ -9,7 +9,6 @@ two versions of one story in one directory) checks the outcome and the database.
 
 import json
 import os
-from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -18,35 +17,13 @@ from django.utils import timezone
 
 from articles.ingest import batch
 from articles.models import Agency, Article, IngestRecord
-from tests.conftest import SAMPLE, SAMPLE_SLUG
-
-AGENCY_BOX = "    Reuters\n\n    Reuters is a news agency.\n"
-
-
-def capture(headline, *paragraphs, box=AGENCY_BOX):
-    body = "\n\n".join(paragraphs or [f"The first paragraph of {headline.lower()}."])
-    return f"Breaking News\n\n{headline}\n\n{body}\n\n{box}".encode()
+from tests.helpers.ingest import capture, ingest, summary, write
+from tests.helpers.paths import WIRE
+from tests.helpers.sample import SAMPLE, SAMPLE_SLUG
 
 
 def slug_of(headline):
     return headline.lower().replace(" ", "-")
-
-
-def ingest(*args):
-    """Run the command; (stdout, stderr, CommandError message or None)."""
-    out, err = StringIO(), StringIO()
-    try:
-        call_command("ingest", *map(str, args), stdout=out, stderr=err)
-    except CommandError as error:
-        return out.getvalue(), err.getvalue(), str(error)
-    return out.getvalue(), err.getvalue(), None
-
-
-def write(directory, name, data):
-    path = Path(directory, name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return path
 
 
 @pytest.fixture
@@ -60,15 +37,6 @@ def tree(tmp_path):
     write(root, ".cache/d.txt", capture("Hidden story"))
     write(root, "sub/.e.txt", capture("Hidden file story"))
     return root
-
-
-def summary(created=0, updated=0, unchanged=0, held=0, failed=0, **others):
-    counts = {"created": created, "updated": updated, "unchanged": unchanged, "held": held}
-    counts |= {o: others.get(o, 0) for o in IngestRecord.Outcome.values if o not in counts}
-    counts["failed"] = failed
-    total = sum(counts.values())
-    ordered = ", ".join(f"{counts[o]} {o}" for o in IngestRecord.Outcome.values)
-    return f"summary: {total} files: {ordered}\n"
 
 
 # --- The walk -------------------------------------------------------------------------------
@@ -449,7 +417,7 @@ def test_a_rerun_in_another_format_reads_the_file_in_that_format():
 def test_bytes_imported_before_a_withdrawal_are_stale_not_unchanged():
     """A withdrawal raises the article's version and keeps its content (and checksum): the
     earlier version's bytes, sent again, are stale for the writer, so never skipped."""
-    wire = Path(__file__).resolve().parents[1] / "data" / "wire"
+    wire = WIRE
     v2, canceled = wire / "ninjs-2-v2.json", wire / "ninjs-2-canceled.json"
     url = ingest(v2, "--publish")[0].removeprefix("created ").strip()
     assert ingest(canceled)[0] == f"withdrawn {url}\n"
@@ -481,7 +449,7 @@ def test_an_agency_matching_by_case_with_a_lower_id_goes_through_the_writer(tree
 def test_a_long_identifier_is_found_by_its_key(tmp_path):
     """The writer looks articles up by the SHA-256 of the identifier (any length): so does
     the fast path."""
-    story = json.loads((Path(__file__).parents[1] / "data/wire/ninjs-2-v2.json").read_text())
+    story = json.loads((WIRE / "ninjs-2-v2.json").read_text())
     story["uri"] = "https://example.com/wire/" + "long-identifier/" * 40
     path = tmp_path / "long.json"
     path.write_text(json.dumps(story))

@@ -15,28 +15,16 @@ import subprocess
 import sys
 from contextlib import closing
 from io import StringIO
-from pathlib import Path
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import call_command
 
 from articles.models import Agency, Article, Author, Caption, IngestRecord
-from tests.conftest import SAMPLE, SAMPLE_SLUG
+from tests.helpers.ingest import MARKUP, MARKUP_URL, ingest
+from tests.helpers.paths import ROOT
+from tests.helpers.sample import SAMPLE, SAMPLE_SLUG
 
-ROOT = Path(__file__).resolve().parents[2]
-MARKUP = Path(__file__).resolve().parents[1] / "data" / "ingest" / "markup-literal.txt"
 URL = f"/articles/{SAMPLE_SLUG}/"
-MARKUP_URL = "/articles/agency-text-that-looks-like-markup/"
-
-
-def ingest(*args):
-    """Run the command; (stdout, stderr, CommandError message or None)."""
-    out, err = StringIO(), StringIO()
-    try:
-        call_command("ingest", *map(str, args), stdout=out, stderr=err)
-    except CommandError as error:
-        return out.getvalue(), err.getvalue(), str(error)
-    return out.getvalue(), err.getvalue(), None
 
 
 def no_content_rows():

@@ -3,11 +3,10 @@
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 from articles.ingest import formats
+from tests.helpers.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 FORMAT_NAMES = ["page capture", "ninjs", "NewsML-G2", "saved web page"]
 
 

@@ -25,12 +25,12 @@ import subprocess
 import sys
 import time
 from contextlib import closing
-from pathlib import Path
 
 import pytest
 from django.db import connection
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers.paths import ROOT
+
 # PostgreSQL: the subprocess must see the test's rows, and the test its rows (SQLite: unused).
 pytestmark = pytest.mark.django_db(transaction=True)
 SIGNALS = [signal.SIGKILL, signal.SIGINT, signal.SIGTERM]

@@ -12,18 +12,17 @@ import os
 import subprocess
 import sys
 import tracemalloc
-from pathlib import Path
 
 import pytest
 
 from articles.ingest import batch
 from articles.models import IngestRecord
-from tests.ingest.test_ingest_batch import capture, ingest, summary, write
+from tests.helpers.ingest import capture, ingest, summary, write
+from tests.helpers.paths import ROOT
 
 MB = 1024 * 1024
 FILES = 20
 FILE_BYTES = 2 * MB  # 40 MB in all
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def peak_of(run):

@@ -36,9 +36,8 @@ from articles.models import (
     PendingUpdate,
     identifier_key,
 )
-from tests.conftest import SAMPLE, SAMPLE_SLUG
-from tests.ingest.test_ingest import REUTERS_DESCRIPTION, content_rows
-from tests.ingest.test_ingest_command import MARKUP, MARKUP_URL
+from tests.helpers.ingest import MARKUP, MARKUP_URL, content_rows
+from tests.helpers.sample import REUTERS_DESCRIPTION, SAMPLE, SAMPLE_SLUG
 
 CONFLICT = "could not store: a concurrent import kept conflicting"
 IMPORT_REASON = "import: kerry-lavrov.txt (command)"

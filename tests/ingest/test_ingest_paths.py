@@ -18,7 +18,7 @@ import pytest
 
 from articles.ingest import batch
 from articles.models import Article, IngestRecord
-from tests.ingest.test_ingest_batch import capture, ingest, summary, write
+from tests.helpers.ingest import capture, ingest, summary, write
 
 SECRET = b"django-insecure-the-project-secret-key-0123456789abcdef"
 LINK = batch.LINK

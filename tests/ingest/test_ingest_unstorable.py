@@ -10,7 +10,6 @@ failed ingest record, and the rest of the batch goes on. Run on both databases.
 import json
 import os
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -19,9 +18,8 @@ from django.core.management import CommandError, call_command
 from articles.ingest.storable import check_storable, storable_filename, unstorable
 from articles.ingest.writer import ingest
 from articles.models import Article, IngestRecord
-
-WIRE = Path(__file__).resolve().parents[1] / "data" / "wire"
-IMPORT_URL = "/admin/articles/article/import/"
+from tests.helpers.importing import IMPORT_URL
+from tests.helpers.paths import WIRE
 
 
 def ninjs_with(change, uri_suffix=""):

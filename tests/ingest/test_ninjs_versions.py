@@ -9,7 +9,6 @@ agencies label camelCase items with their own profile's version ("2.2"): the pro
 
 import json
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -18,13 +17,10 @@ from articles.ingest.formats import parse
 from articles.ingest.ninjs import ninjs_major, validator
 from articles.ingest.records import Block, IngestError
 from articles.models import Agency, Article, Author, Caption, IngestRecord
+from tests.helpers.paths import WIRE
+from tests.helpers.wire import read
 
-WIRE = Path(__file__).resolve().parents[1] / "data" / "wire"
 OWN_NINJS_3 = sorted(WIRE.glob("ninjs3-*.json"))
-
-
-def read(name):
-    return (WIRE / name).read_bytes()
 
 
 def refusal(data) -> str:

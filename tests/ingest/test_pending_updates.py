@@ -12,12 +12,11 @@ from pytest_django.asserts import assertContains, assertNotContains, assertRedir
 
 from articles.ingest.writer import apply_pending_update, ingest
 from articles.models import Article, Caption, IngestRecord, PendingUpdate
-from tests.admin.test_admin import form_data, post_form
-from tests.conftest import SAMPLE, SAMPLE_SLUG
+from tests.helpers.admin import ARTICLES, form_data, post_form
+from tests.helpers.sample import SAMPLE, SAMPLE_SLUG
 
 pytestmark = pytest.mark.django_db
 
-ARTICLES = "/admin/articles/article/"
 URL = f"/articles/{SAMPLE_SLUG}/"
 OLD, NEW = b"Just 10 days ago, Putin", b"Just ten days ago, Putin"
 

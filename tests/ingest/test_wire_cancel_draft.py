@@ -13,23 +13,22 @@
 import json
 from datetime import timedelta
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from articles.ingest.writer import ingest
 from articles.models import Article, IngestRecord
-from tests.admin.test_permissions import make_user
-from tests.reader.test_article_page import parse
-from tests.reader.test_drafts_never_leak import MACHINE_READABLE
+from tests.helpers.html import parse
+from tests.helpers.paths import WIRE
+from tests.helpers.public import MACHINE_READABLE
+from tests.helpers.sample import HEADLINE
+from tests.helpers.users import make_user
+from tests.helpers.wire import read, run
 
 pytestmark = pytest.mark.django_db
 
-WIRE = Path(__file__).resolve().parents[1] / "data" / "wire"
-HEADLINE = "Kerry-Lavrov Rapport Smoothed Path to Syria Deal"
 SLUG = "kerry-lavrov-rapport-smoothed-path-to-syria-deal"
 URL = f"/articles/{SLUG}/"
 API = f"/api/ninjs/articles/{SLUG}/"
@@ -37,14 +36,6 @@ CANCELED_DRAFT = (
     "canceled by the agency (status canceled) before it was published here: kept as an "
     "unpublished draft, marked canceled for the editors"
 )
-
-
-def read(name):
-    return (WIRE / name).read_bytes()
-
-
-def run(name, data=None, **options):
-    return ingest(read(name) if data is None else data, filename=name, channel="command", **options)
 
 
 def ninjs(name, **changes):

@@ -8,7 +8,6 @@ import json
 import socket
 from datetime import UTC, datetime
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -17,8 +16,9 @@ from django.db import IntegrityError, transaction
 from articles.ingest.capture import parse_capture
 from articles.ingest.writer import ingest
 from articles.models import Agency, Article, Author, Caption, IngestRecord, PendingUpdate
+from tests.helpers.paths import WIRE
+from tests.helpers.wire import read, run
 
-WIRE = Path(__file__).resolve().parents[1] / "data" / "wire"
 SLUG = "kerry-lavrov-rapport-smoothed-path-to-syria-deal"
 URL = f"/articles/{SLUG}/"
 NINJS_URI = "http://example.com/wire/2013/09/16/kerry-lavrov"
@@ -32,14 +32,6 @@ BODY = (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def read(name):
-    return (WIRE / name).read_bytes()
-
-
-def run(name, data=None, **options):
-    return ingest(read(name) if data is None else data, filename=name, channel="command", **options)
 
 
 def content_rows():

@@ -7,17 +7,16 @@ B-tree: about 2,700 bytes) is never reached."""
 
 import hashlib
 import json
-from pathlib import Path
 
 import pytest
 from django.db import IntegrityError, transaction
 
 from articles.ingest.writer import ingest
 from articles.models import Agency, Article, IngestRecord
+from tests.helpers.paths import WIRE
 
 pytestmark = pytest.mark.django_db
 
-WIRE = Path(__file__).resolve().parents[1] / "data" / "wire"
 SLUG = "kerry-lavrov-rapport-smoothed-path-to-syria-deal"
 
 

@@ -15,9 +15,9 @@ from articles.ingest.records import (
     IngestError,
 )
 from articles.ingest.sanitize import html_to_blocks
+from tests.helpers.sample import HEADLINE, SAMPLE
+from tests.helpers.wire import read
 
-WIRE = Path(__file__).resolve().parents[1] / "data" / "wire"
-HEADLINE = "Kerry-Lavrov Rapport Smoothed Path to Syria Deal"
 KOREAN = "터키 접경 마을 수루크에서 촬영한 시리아 도시 코바니."
 LEAD = Block(
     "paragraph",
@@ -33,10 +33,6 @@ PUTIN = Block(
     "Just 10 days ago, Putin wrote in the New York Times.",
     "Just 10 days ago, Putin wrote in the **New York Times**.",
 )
-
-
-def read(name):
-    return (WIRE / name).read_bytes()
 
 
 def parsed(name, fmt=None):
@@ -63,7 +59,7 @@ def test_the_format_is_detected_from_the_root_not_from_markup_inside(name, fmt):
 
 
 def test_capture_is_still_detected():
-    sample = Path(__file__).resolve().parents[2] / "articles/sample_data/kerry-lavrov.txt"
+    sample = SAMPLE
     assert detect(sample.read_bytes()) == "capture"
 
 

@@ -1,31 +1,31 @@
 """The article page, as readers get it: the ingested sample rendered by the real view and
-templates, parsed with Python's html.parser.
-
-Also home of the small HTML tree used by the other reader-page tests (`parse`, `Node`).
+templates, parsed with Python's html.parser (the small HTML tree of tests/helpers/html.py).
 """
 
 import re
 from datetime import datetime
-from html.parser import HTMLParser
-from io import BytesIO
-from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.staticfiles import finders
 from django.core.files.base import ContentFile
 from django.utils import timezone
-from PIL import Image
 
 from articles.ingest.writer import ingest
 from articles.models import Agency, Author, Caption
-from articles.reader import text_size
-from tests.conftest import SAMPLE_SLUG
+from tests.helpers.css import css_rules
+from tests.helpers.html import (
+    Node,
+    assert_self_contained,
+    is_focusable,
+    is_same_origin,
+    page,
+    parse,
+    tab_order,
+)
+from tests.helpers.images import png_bytes
+from tests.helpers.sample import HEADLINE, KOREAN_CAPTION, REUTERS_DESCRIPTION, SAMPLE_SLUG
 
 ARTICLE_URL = f"/articles/{SAMPLE_SLUG}/"
-HEADLINE = "Kerry-Lavrov Rapport Smoothed Path to Syria Deal"
-KOREAN_CAPTION = (
-    "터키 접경 마을 수루크에서 촬영한 시리아 도시 코바니. 붉은 선들은 예광탄의 궤적이다."
-)
 FIRST_PARAGRAPH = (
     "The deal between the United States and Russia on Syrian chemical weapons was due in no "
     "small part to the labors of foreign policy veterans with contrasting styles: Secretary of "
@@ -35,181 +35,8 @@ LAST_PARAGRAPH = (
     "Those personal touches, many say, helped move the talks toward agreement and avert a U.S. "
     "military strike on Syria."
 )
-REUTERS_DESCRIPTION = (
-    "Reuters is a news agency founded in 1851 and owned by the Thomson Reuters Corporation "
-    "based in Toronto, Canada. One of the world's largest wire services, it provides financial "
-    "news as well as international coverage in over 16 languages to more than 1000 newspapers "
-    "and 750 broadcasters around the globe."
-)
 FURNITURE = ("Accessibility links", "Breaking News", "16x9 Image")
 PLACEHOLDER_ALTS = {"image", "16x9 image", "photo", "picture", "img"}
-
-
-# --- A small, strict HTML tree ----------------------------------------------------------
-
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source"}
-VOID |= {"track", "wbr"}
-
-
-class Node:
-    def __init__(self, tag, attrs=(), parent=None):
-        self.tag = tag
-        self.attrs = dict(attrs)
-        self.parent = parent
-        self.children = []  # Nodes and strings, in document order
-
-    def __repr__(self):
-        return f"<{self.tag} {self.attrs}>"
-
-    def get(self, name, default=None):
-        return self.attrs.get(name, default)
-
-    @property
-    def classes(self):
-        return (self.attrs.get("class") or "").split()
-
-    def iter(self):
-        """This element and every element inside it, in document order."""
-        yield self
-        for child in self.children:
-            if isinstance(child, Node):
-                yield from child.iter()
-
-    def find_all(self, tag=None, *, cls=None, **attrs):
-        found = []
-        for node in self.iter():
-            if tag is not None and node.tag != tag:
-                continue
-            if cls is not None and cls not in node.classes:
-                continue
-            if any(node.attrs.get(k.rstrip("_").replace("_", "-")) != v for k, v in attrs.items()):
-                continue
-            found.append(node)
-        return found
-
-    def find(self, tag=None, **kwargs):
-        found = self.find_all(tag, **kwargs)
-        return found[0] if found else None
-
-    def one(self, tag=None, **kwargs):
-        found = self.find_all(tag, **kwargs)
-        assert len(found) == 1, f"expected one {tag} {kwargs}, found {len(found)}"
-        return found[0]
-
-    def by_id(self, element_id):
-        return self.find(id=element_id)
-
-    def text(self, *, visible_only=False):
-        """The text inside, with whitespace runs collapsed; visible_only leaves out what
-        .visually-hidden hides (so it is the text sighted readers see)."""
-        return " ".join("".join(self._texts(visible_only)).split())
-
-    def _texts(self, visible_only):
-        for child in self.children:
-            if isinstance(child, str):
-                yield child
-            elif not (visible_only and "visually-hidden" in child.classes):
-                yield from child._texts(visible_only)
-
-    def raw_text(self):
-        return "".join(self._texts(False))
-
-    def ancestors(self):
-        node = self.parent
-        while node is not None:
-            yield node
-            node = node.parent
-
-    def inside(self, tag=None, **kwargs):
-        return any(
-            (tag is None or a.tag == tag) and all(a.attrs.get(k) == v for k, v in kwargs.items())
-            for a in self.ancestors()
-        )
-
-
-class _TreeBuilder(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.root = Node("#document")
-        self.stack = [self.root]
-        self.doctype = None
-
-    def handle_decl(self, decl):
-        self.doctype = decl
-
-    def handle_starttag(self, tag, attrs):
-        node = Node(tag, attrs, self.stack[-1])
-        assert len(node.attrs) == len(attrs), f"duplicate attribute in <{tag} {attrs}>"
-        self.stack[-1].children.append(node)
-        if tag not in VOID:
-            self.stack.append(node)
-
-    def handle_startendtag(self, tag, attrs):
-        self.handle_starttag(tag, attrs)
-        if tag not in VOID:
-            self.stack.pop()
-
-    def handle_endtag(self, tag):
-        if tag in VOID:
-            return
-        open_tag = self.stack[-1].tag
-        # Our templates close every element explicitly: anything else is broken markup.
-        assert open_tag == tag, f"</{tag}> closes <{open_tag}>"
-        self.stack.pop()
-
-    def handle_data(self, data):
-        self.stack[-1].children.append(data)
-
-
-def parse(content) -> Node:
-    """The document tree of a page; fails on mismatched tags (the pages are well-formed)."""
-    if isinstance(content, bytes):
-        content = content.decode("utf-8")
-    builder = _TreeBuilder()
-    builder.feed(content)
-    builder.close()
-    assert builder.stack == [builder.root], f"unclosed elements: {builder.stack[1:]}"
-    assert (builder.doctype or "").lower() == "doctype html", "missing <!doctype html>"
-    return builder.root
-
-
-def page(client, url, status=200):
-    response = client.get(url)
-    assert response.status_code == status, (url, response.status_code)
-    assert response["Content-Type"] == "text/html; charset=utf-8"
-    return parse(response.content)
-
-
-FOCUSABLE_TAGS = {"button", "input", "select", "textarea", "summary", "iframe"}
-
-
-def is_focusable(node) -> bool:
-    """Focusable at all (by script or a fragment link), tab order or not."""
-    if "tabindex" in node.attrs:
-        return True
-    if node.tag == "a" and "href" in node.attrs:
-        return True
-    return node.tag in FOCUSABLE_TAGS and "disabled" not in node.attrs
-
-
-def tab_order(document) -> list:
-    """The elements that Tab reaches, in order (nobody uses a positive tabindex here)."""
-    body = document.one("body")
-    order = []
-    for node in body.iter():
-        tabindex = node.get("tabindex")
-        if tabindex is not None:
-            assert int(tabindex) <= 0, f"positive tabindex on {node}"
-            if int(tabindex) < 0:
-                continue
-        if is_focusable(node):
-            order.append(node)
-    return order
-
-
-def is_same_origin(url: str) -> bool:
-    parts = urlsplit(url)
-    return not parts.scheme and not parts.netloc and not url.startswith("\\")
 
 
 # --- The ingested sample ----------------------------------------------------------------
@@ -394,34 +221,7 @@ def test_skip_links_are_visually_hidden_until_focused():
     assert re.search(r"top:\s*[\d.]+rem", shown)
 
 
-def css_rules() -> dict[str, str]:
-    """{selector: declarations} of the site stylesheet's top-level rules (not those inside
-    @media blocks)."""
-    with open(finders.find("css/site.css"), encoding="utf-8") as f:
-        text = re.sub(r"/\*.*?\*/", "", f.read(), flags=re.DOTALL)
-    rules, depth, start, selector = {}, 0, 0, ""
-    for i, char in enumerate(text):
-        if char == "{":
-            if depth == 0:
-                selector, start = text[start:i].strip(), i + 1
-            depth += 1
-        elif char == "}":
-            depth -= 1
-            if depth == 0:
-                if not selector.startswith("@"):
-                    rules[selector] = text[start:i].strip()
-                start = i + 1
-    assert depth == 0, "unbalanced braces in site.css"
-    return rules
-
-
 # --- Images: what readers' assistive technology hears -----------------------------------
-
-
-def png_bytes():
-    buffer = BytesIO()
-    Image.new("RGB", (16, 9), "#336699").save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 @pytest.fixture
@@ -463,39 +263,6 @@ def test_missing_image_file_does_not_break_the_page(client, make_article, media)
 
 
 # --- Nothing from another host ----------------------------------------------------------
-
-
-def assert_self_contained(document):
-    article = document.find("article")
-    for node in document.iter():
-        for name in ("src", "href", "srcset", "poster", "action", "data", "formaction"):
-            value = node.get(name)
-            if value is None:
-                continue
-            if node.tag == "a" and article is not None and node.inside("article"):
-                continue  # links inside the article (its content) may go anywhere
-            if node.tag == "link" and node.get("rel") == "canonical":
-                # The page's own address, absolute as search engines want it.
-                assert value.startswith("http://testserver/"), value
-                continue
-            assert is_same_origin(value), f"{node} {name}={value!r} goes to another host"
-        assert "style" not in node.attrs, f"inline style on {node}"
-        assert node.tag != "style", "inline <style> element"
-        if node.tag == "script" and node.get("type") == "application/ld+json":
-            continue  # a data block (schema.org JSON-LD), never executed
-        if node.tag == "script" and node.get("src") is None:
-            # The one inline script: the text size before the first paint, allowed by its
-            # hash in the Content-Security-Policy.
-            assert node.raw_text() == text_size.INIT_SCRIPT, "inline script"
-            assert node.inside("head")
-            continue
-        if node.tag == "script":
-            assert node.raw_text().strip() == "", "script with a body"
-            assert node.get("src").startswith("/static/")
-        if node.tag == "link" and node.get("rel") == "stylesheet" and node.inside("noscript"):
-            assert node.get("href") == "/text-size.css"  # the no-JavaScript text size
-        elif node.tag == "link" and node.get("rel") in ("stylesheet", "icon"):
-            assert node.get("href").startswith("/static/")
 
 
 def test_every_address_is_same_origin_and_assets_are_static(doc):

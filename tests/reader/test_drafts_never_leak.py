@@ -9,7 +9,8 @@ import pytest
 from django.utils import timezone
 
 from articles.models import Agency, Article, Author
-from tests.reader.test_article_page import parse
+from tests.helpers.html import parse
+from tests.helpers.public import MACHINE_READABLE
 
 PUBLISHED = "PUBLISHED-HEADLINE"
 DRAFT = "DRAFT-HEADLINE"
@@ -180,14 +181,6 @@ def test_scheduled_article_appears_when_its_time_comes(client, articles):
 
 
 # --- Feeds, sitemaps and JSON-LD --------------------------------------------------------
-
-MACHINE_READABLE = [
-    "/feeds/rss.xml",
-    "/feeds/atom.xml",
-    "/feeds/feed.json",
-    "/sitemap.xml",
-    "/news-sitemap.xml",
-]
 
 
 def machine_readable(client):

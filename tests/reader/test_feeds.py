@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from articles.ingest.writer import ingest
 from articles.models import Agency, Article, Author
-from tests.conftest import SAMPLE_SLUG
+from tests.helpers.sample import SAMPLE_SLUG
+from tests.helpers.times import iso
 
 HOST = "http://testserver"
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -21,10 +22,6 @@ DC = "{http://purl.org/dc/elements/1.1/}"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 SAMPLE_HEADLINE = "Kerry-Lavrov Rapport Smoothed Path to Syria Deal"
 KOREAN_HEADLINE = "시리아 협상의 길을 닦은 케리와 라브로프"
-
-
-def iso(value):
-    return timezone.localtime(value).replace(microsecond=0).isoformat()
 
 
 def timestamp(value):

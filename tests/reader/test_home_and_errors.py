@@ -9,7 +9,7 @@ from django.urls import include, path
 from django.utils import timezone
 
 from articles.models import Alert, Article
-from tests.reader.test_article_page import assert_self_contained, page, parse, tab_order
+from tests.helpers.html import assert_self_contained, page, parse, tab_order
 
 PER_PAGE = 20
 

@@ -3,16 +3,15 @@ article page's links to them and its publication and update times."""
 
 import re
 from datetime import UTC, datetime, timedelta
-from io import BytesIO
 
 import pytest
 from django.core.files.base import ContentFile
 from django.template import engines
 from django.utils import timezone
-from PIL import Image
 
 from articles.models import Agency, Article, Author
-from tests.reader.test_article_page import assert_self_contained, is_same_origin, page, parse
+from tests.helpers.html import assert_self_contained, is_same_origin, page, parse
+from tests.helpers.images import png_bytes
 
 PER_PAGE = 20
 ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d")
@@ -74,12 +73,6 @@ def assert_sound(document, external=()):
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     return tmp_path
-
-
-def png_bytes():
-    buffer = BytesIO()
-    Image.new("RGB", (16, 9), "#336699").save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 def test_agency_url():

@@ -16,12 +16,14 @@ from django.utils import timezone
 from articles.ingest.writer import ingest
 from articles.models import Agency, Article, Author, Caption
 from articles.reader import metadata, text_size
-from tests.conftest import SAMPLE_SLUG
-from tests.reader.test_article_page import page, parse, png_bytes
+from tests.helpers.html import page, parse
+from tests.helpers.images import png_bytes
+from tests.helpers.metadata import head_tags, jsonld
+from tests.helpers.sample import HEADLINE, SAMPLE_SLUG
+from tests.helpers.times import iso
 
 HOST = "http://testserver"
 SAMPLE_URL = f"{HOST}/articles/{SAMPLE_SLUG}/"
-HEADLINE = "Kerry-Lavrov Rapport Smoothed Path to Syria Deal"
 # The sample's first paragraph, cut at a word boundary to at most 160 characters.
 SAMPLE_DESCRIPTION = (
     "The deal between the United States and Russia on Syrian chemical weapons was due in no "
@@ -37,36 +39,12 @@ PUBLISHER = {
 INJECTION = "</script><script>alert(1)</script>"
 
 
-def iso(value):
-    return timezone.localtime(value).replace(microsecond=0).isoformat()
-
-
-def head_tags(document):
-    """{name or property: content} of the <meta> elements in <head> (each exactly once)."""
-    tags = {}
-    for meta in document.one("head").find_all("meta"):
-        key = meta.get("name") or meta.get("property")
-        if key is None:
-            continue
-        assert key not in tags, f"duplicate <meta> {key}"
-        tags[key] = meta.get("content")
-    return tags
-
-
 def social_tags(document):
     return {
         key: value
         for key, value in head_tags(document).items()
         if key.startswith(("og:", "article:", "twitter:")) or key == "description"
     }
-
-
-def jsonld(document):
-    """The page's one JSON-LD data block, parsed."""
-    scripts = document.find_all("script", type="application/ld+json")
-    assert len(scripts) == 1, f"expected one JSON-LD block, found {len(scripts)}"
-    assert scripts[0].inside("head")
-    return json.loads(scripts[0].raw_text())
 
 
 def person(author):

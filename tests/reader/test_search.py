@@ -6,7 +6,6 @@ every word as a substring, newest first), a test either branches on the database
 or is skipped with the reason; CI runs the suite on both, so both paths are tested there.
 """
 
-import re
 from datetime import timedelta
 
 import pytest
@@ -16,7 +15,8 @@ from django.utils import timezone
 from articles.models import Agency, Article, Author
 from articles.reader import text_size
 from articles.search import MAX_QUERY_LENGTH, fallback_search, postgres_search, search
-from tests.reader.test_article_page import assert_self_contained, page, parse, tab_order
+from tests.helpers.html import assert_self_contained, page, parse, tab_order
+from tests.helpers.search import headlines, search_page, snippets
 
 POSTGRES = connection.vendor == "postgresql"
 only_postgres = pytest.mark.skipif(
@@ -26,27 +26,9 @@ only_fallback = pytest.mark.skipif(
     POSTGRES, reason="the view's SQLite fallback; the PostgreSQL run tests full-text search"
 )
 
-SNIPPET = re.compile(r'<p class="snippet">(.*?)</p>', re.DOTALL)
-
 
 def ago(**kwargs):
     return timezone.now() - timedelta(**kwargs)
-
-
-def headlines(document):
-    results = document.find("ol", cls="search-results")
-    return [li.one("h2").text() for li in results.find_all("li")] if results else []
-
-
-def snippets(response):
-    """The snippets' HTML exactly as served."""
-    return SNIPPET.findall(response.content.decode())
-
-
-def search_page(client, q, status=200, **params):
-    response = client.get("/search/", {"q": q, **params})
-    assert response.status_code == status, (q, response.status_code)
-    return response
 
 
 def summary(document):

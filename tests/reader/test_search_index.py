@@ -24,9 +24,9 @@ from articles.search import (
     search,
     time_limit,
 )
-from tests.admin.test_admin import ARTICLES, shown
-from tests.reader.test_article_page import parse
-from tests.reader.test_search import headlines, search_page, snippets
+from tests.helpers.admin import ARTICLES, shown
+from tests.helpers.html import parse
+from tests.helpers.search import headlines, search_page, snippets
 
 POSTGRES = connection.vendor == "postgresql"
 only_postgres = pytest.mark.skipif(

@@ -9,14 +9,11 @@ from django.utils import timezone
 
 from articles.models import Agency, Article, Author
 from articles.reader import metadata
+from tests.helpers.times import iso
 
 HOST = "http://testserver"
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 NEWS = "{http://www.google.com/schemas/sitemap-news/0.9}"
-
-
-def iso(value):
-    return timezone.localtime(value).replace(microsecond=0).isoformat()
 
 
 def xml(client, url):

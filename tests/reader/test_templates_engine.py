@@ -18,7 +18,7 @@ from articles.addresses import static_address as static
 from articles.models import Alert
 from articles.reader.templating import time_element
 from newsroom.jinja2 import frame
-from tests.reader.test_article_page import parse
+from tests.helpers.html import parse
 
 READER_TEMPLATES = [
     "base.html",

@@ -12,7 +12,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from articles.reader import text_size
-from tests.reader.test_article_page import css_rules, page, parse
+from tests.helpers.css import css_rules
+from tests.helpers.html import page, parse
 
 SIZES = [("xs", "XS", "extra small text"), ("sm", "SM", "small text")]
 SIZES += [("md", "MD", "medium text"), ("lg", "LG", "large text")]

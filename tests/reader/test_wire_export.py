@@ -4,7 +4,6 @@ valid against the vendored IPTC schema the importer uses, paginated, and a round
 and alt text, agency and times."""
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -20,9 +19,9 @@ from articles.models import (
     IngestRecord,
     PendingUpdate,
 )
-from tests.conftest import SAMPLE
+from tests.helpers.paths import WIRE
+from tests.helpers.sample import SAMPLE
 
-WIRE = Path(__file__).resolve().parents[1] / "data" / "wire"
 SLUG = "kerry-lavrov-rapport-smoothed-path-to-syria-deal"
 HOST = "http://testserver"
 

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from bench.nginx_conf import front
-from tests.conftest import SAMPLE, SAMPLE_SLUG
+from tests.helpers.sample import SAMPLE, SAMPLE_SLUG
 from tests.ops.servers import (
     PUBLIC_HOST,
     REPO,

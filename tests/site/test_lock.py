@@ -7,15 +7,15 @@ import re
 import subprocess
 import tomllib
 from importlib import metadata
-from pathlib import Path
 
 from packaging.markers import default_environment
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-REPO = Path(__file__).resolve().parents[2]
-LOCK = REPO / "requirements.lock"
-UV_LOCK = REPO / "scripts" / "tools" / "uv.lock"
+from tests.helpers.paths import ROOT
+
+LOCK = ROOT / "requirements.lock"
+UV_LOCK = ROOT / "scripts" / "tools" / "uv.lock"
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?==(\S+)")
 
 
@@ -36,7 +36,7 @@ def pins(path):
 
 
 def project():
-    return tomllib.loads((REPO / "pyproject.toml").read_text())
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())
 
 
 def unmet(requirements, locked, extras=("",)):
@@ -130,8 +130,8 @@ def test_bootstrap_runs_the_pinned_uv():
     (version, hashes) = pins(UV_LOCK)["uv"]
     assert hashes > 0
     uv = subprocess.run(
-        [REPO / "scripts" / "tools" / "uv-path"], capture_output=True, text=True, check=True
+        [ROOT / "scripts" / "tools" / "uv-path"], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert uv == f".tools/uv-{version}/bin/uv"
-    shown = subprocess.run([REPO / uv, "--version"], capture_output=True, text=True, check=True)
+    shown = subprocess.run([ROOT / uv, "--version"], capture_output=True, text=True, check=True)
     assert shown.stdout.split()[:2] == ["uv", version]

@@ -8,18 +8,18 @@ import shutil
 import subprocess
 import sys
 import zipfile
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-LOCK = REPO / "requirements.lock"
-SAMPLE_SLUG = "kerry-lavrov-rapport-smoothed-path-to-syria-deal"
+from tests.helpers.paths import ROOT
+from tests.helpers.sample import SAMPLE_SLUG
+
+LOCK = ROOT / "requirements.lock"
 
 
 def uv():
     return subprocess.run(
-        [REPO / "scripts" / "tools" / "uv-path"], capture_output=True, text=True, check=True
+        [ROOT / "scripts" / "tools" / "uv-path"], capture_output=True, text=True, check=True
     ).stdout.strip()
 
 
@@ -34,14 +34,14 @@ def wheel(tmp_path_factory):
     # Built from a copy of the tracked files, as from a fresh clone (nothing of var/ or .env),
     # with the locked build backend of this environment.
     source = tmp_path_factory.mktemp("source")
-    files = run(["git", "ls-files", "-z"], cwd=REPO).stdout.split("\0")
+    files = run(["git", "ls-files", "-z"], cwd=ROOT).stdout.split("\0")
     for name in filter(None, files):
-        if (REPO / name).is_file():
+        if (ROOT / name).is_file():
             (source / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(REPO / name, source / name)
+            shutil.copy2(ROOT / name, source / name)
     out = tmp_path_factory.mktemp("dist")
     run(
-        [REPO / uv(), "build", "--wheel", "--no-build-isolation", "--out-dir", out, source],
+        [ROOT / uv(), "build", "--wheel", "--no-build-isolation", "--out-dir", out, source],
         env={**os.environ, "UV_PYTHON_DOWNLOADS": "never", "UV_PYTHON": sys.executable},
     )
     (built,) = out.glob("newsroom-*.whl")
@@ -79,7 +79,7 @@ def test_the_installed_wheel_serves_a_site_from_an_empty_directory(wheel, tmp_pa
     # The wheel's own requirements, at the locked versions (hash-checked): what an operator's
     # `pip install newsroom-*.whl -c requirements.lock` installs.
     run(
-        [REPO / uv(), "pip", "install", "--python", venv / "bin" / "python", wheel, "-c", LOCK],
+        [ROOT / uv(), "pip", "install", "--python", venv / "bin" / "python", wheel, "-c", LOCK],
         env={**os.environ, "UV_PYTHON_DOWNLOADS": "never"},
     )
     env = {
@@ -110,7 +110,7 @@ def test_the_installed_wheel_serves_a_site_from_an_empty_directory(wheel, tmp_pa
     assert str(venv) in sample
     assert site("ingest", "--publish", sample).strip() == f"created /articles/{SAMPLE_SLUG}/"
     # The installed code, not the checkout's: nothing under the checkout was read or written.
-    assert not (REPO / "newsroom" / "templates").exists()
+    assert not (ROOT / "newsroom" / "templates").exists()
     shown = run(
         [venv / "bin" / "python", "-c", "import newsroom; print(newsroom.__file__)"],
         cwd=home,
@@ -129,7 +129,7 @@ def test_bootstrap_installs_the_lock_with_a_python_that_has_no_pip(tmp_path):
         "requirements.lock",
     ):
         (checkout / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(REPO / name, checkout / name)
+        shutil.copy2(ROOT / name, checkout / name)
     python = tmp_path / "bare"
     run([sys.executable, "-m", "venv", "--without-pip", python])
     assert subprocess.run([python / "bin" / "python", "-m", "pip", "--version"]).returncode != 0

@@ -15,6 +15,7 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.management import call_command
 from django.test import Client, override_settings
 
+from tests.ops.servers import free_port
 from tests.production import PROJECT, STRONG_KEY, clean_env, python
 
 NO_STORE = "max-age=0, no-cache, no-store, must-revalidate, private"
@@ -106,12 +107,6 @@ ACCESS_LINE = re.compile(
 LOG_LINE = re.compile(
     r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4} (?P<level>[A-Z]+) (?P<logger>[\w.]+) (?P<message>.*)"
 )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def fetch(url, path, **headers):
