@@ -1,4 +1,5 @@
-"""Shared fixtures: the sample capture, a small article factory and logged-in clients."""
+"""Shared fixtures: the sample capture, a small article factory, one account for each role
+(editor, chief_editor, superuser) and logged-in clients."""
 
 from datetime import timedelta
 
@@ -75,6 +76,14 @@ def chief_editor(django_user_model, roles):
 def chief_editor_client(client, chief_editor):
     client.force_login(chief_editor)
     return client
+
+
+@pytest.fixture
+def superuser(db, django_user_model):
+    """An administrator: a superuser, who may do everything (username "admin", password
+    "admin-pass"). For what no role of articles.roles is given: the user admin, and forms read
+    as they are before a role's own changes."""
+    return django_user_model.objects.create_superuser("admin", password="admin-pass")
 
 
 @pytest.fixture

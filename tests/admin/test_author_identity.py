@@ -23,7 +23,6 @@ from pytest_django.asserts import assertContains, assertNotContains
 from articles.ingest.writer import ingest
 from articles.models import Agency, Article, Author, AuthorAlias
 from tests.helpers.admin import form_data
-from tests.helpers.users import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -169,9 +168,10 @@ def test_the_database_refuses_two_aliases_of_one_name_without_agency():
 
 
 @pytest.fixture
-def editor(django_user_model, roles):
+def editor(editor):
+    """A client of its own (readers use `client`), logged in as the conftest's editor."""
     client = Client()
-    client.force_login(make_user(django_user_model, "editor"))
+    client.force_login(editor)
     return client
 
 
@@ -236,7 +236,7 @@ def test_merging_moves_the_articles_deletes_the_others_and_remembers_the_name(ed
     # One revision of each article whose byline changed, saying why and who.
     record = reuters.history.order_by("-history_date", "-history_id").first()
     assert record.history_change_reason == "admin action: merge authors"
-    assert record.history_user.get_username() == "editor-user"
+    assert record.history_user.get_username() == "editor"
     # The article is still "as imported": the agency's next update applies, it is not held.
     fresh = Article.objects.get(pk=reuters.pk)
     assert (fresh.version, fresh.imported_version) == (reuters.version + 1,) * 2

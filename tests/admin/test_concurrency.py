@@ -11,7 +11,6 @@ import time
 from contextlib import closing
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.db import connection, connections, transaction
 from django.test import Client
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
@@ -21,16 +20,9 @@ from articles.models import Article, Caption, IngestRecord
 from tests.helpers.admin import ARTICLES, change_url, form_data
 from tests.helpers.paths import ROOT
 from tests.helpers.sample import SAMPLE, SAMPLE_SLUG
+from tests.helpers.users import article_editor
 
 MESSAGE_START = "Not saved: while you were editing, this article was saved by"
-
-
-def editor_named(django_user_model, username, first_name=""):
-    user = django_user_model.objects.create_user(
-        username, password="editor-pass", is_staff=True, first_name=first_name
-    )
-    user.user_permissions.set(Permission.objects.filter(content_type__app_label="articles"))
-    return user
 
 
 def client_for(user):
@@ -42,8 +34,8 @@ def client_for(user):
 @pytest.fixture
 def two_editors(db, django_user_model):
     return (
-        client_for(editor_named(django_user_model, "alice", "Alice")),
-        client_for(editor_named(django_user_model, "bob", "Bob")),
+        client_for(article_editor(django_user_model, "alice", "Alice")),
+        client_for(article_editor(django_user_model, "bob", "Bob")),
     )
 
 
@@ -183,7 +175,7 @@ def test_a_save_waits_for_a_concurrent_save_and_is_then_refused(django_user_mode
     if connection.vendor != "postgresql":
         pytest.skip("needs concurrent transactions (PostgreSQL; SQLite serialises writers)")
     article = make_article(headline="Before")
-    client = client_for(editor_named(django_user_model, "bob"))
+    client = client_for(article_editor(django_user_model, "bob"))
     url = change_url(article)
     fields = form_data(client.get(url), "article_form") | {"standfirst": "Bob's"}
     locked, release = threading.Event(), threading.Event()

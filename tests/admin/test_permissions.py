@@ -74,15 +74,14 @@ def as_role(client, django_user_model, roles):
 
 
 @pytest.fixture
-def form_of(django_user_model):
+def form_of(superuser):
     """form_of(url, form_id): the form's fields as a chief editor's browser shows them (the
-    staff user and the anonymous visitor cannot GET the form: they POST the same fields)."""
+    staff user and the anonymous visitor cannot GET the form: they POST the same fields), read
+    by the superuser on a client of its own."""
     from django.test import Client
 
     chief = Client()
-    chief.force_login(
-        django_user_model.objects.create_user("form-reader", is_staff=True, is_superuser=True)
-    )
+    chief.force_login(superuser)
 
     def get(url, form_id):
         return form_data(chief.get(url), form_id)

@@ -1,7 +1,7 @@
 """Role rules on every door that changes what readers see (issue 15, findings 1 and 2).
 
-The accounts are the real groups of the role migration (tests.admin.test_permissions.make_user): an
-editor may not publish, schedule or withdraw; a chief editor may. Before these rules an editor
+The accounts are the real groups of the role migration (the conftest's editor and chief_editor):
+an editor may not publish, schedule or withdraw; a chief editor may. Before these rules an editor
 could withdraw any published article by importing an agency cancellation of it through the
 admin's Import page, and could republish an article a chief editor deleted by restoring one of
 its "published" revisions from its History page.
@@ -19,7 +19,6 @@ from articles.models import Article, IngestRecord, PendingUpdate
 from tests.helpers.admin import ARTICLES, form_data
 from tests.helpers.importing import row
 from tests.helpers.paths import WIRE
-from tests.helpers.users import make_user
 from tests.helpers.wire import preview, save
 
 pytestmark = pytest.mark.django_db
@@ -30,16 +29,21 @@ CANCELLATIONS = {
 }
 
 
+# The conftest fixture of each role's account.
+ACCOUNTS = {"editor": "editor", "chief": "chief_editor"}
+
+
 @pytest.fixture
-def login(django_user_model, roles):
-    """login(role): a test client logged in as a user of that role's real group (one each)."""
+def login(request):
+    """login(role): a test client logged in with that role's account (the conftest's editor or
+    chief_editor, in the real groups), one client each."""
 
     clients = {}
 
     def client_for(role):
         if role not in clients:
             clients[role] = Client()
-            clients[role].force_login(make_user(django_user_model, role))
+            clients[role].force_login(request.getfixturevalue(ACCOUNTS[role]))
         return clients[role]
 
     return client_for
@@ -176,11 +180,8 @@ def test_an_editors_cancellation_of_a_draft_marks_it_canceled(login, client):
     assert IngestRecord.objects.latest("pk").outcome == "skipped"
 
 
-def test_the_writer_publishes_nothing_for_an_editor_whatever_it_is_asked(
-    django_user_model, roles, client
-):
+def test_the_writer_publishes_nothing_for_an_editor_whatever_it_is_asked(editor, client):
     """The rule is the writer's, not only the Import page's: any caller passing the user."""
-    editor = make_user(django_user_model, "editor")
     result = ingest(
         (WIRE / "ninjs-2-v1.json").read_bytes(),
         filename="v1.json",

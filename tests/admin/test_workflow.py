@@ -27,16 +27,18 @@ def at(*args):
 
 
 @pytest.fixture
-def chief_client(django_user_model):
+def chief_client(chief_editor):
+    """A client of its own (readers use `client`), logged in as the conftest's chief editor."""
     client = Client()
-    client.force_login(make_user(django_user_model, "chief"))
+    client.force_login(chief_editor)
     return client
 
 
 @pytest.fixture
-def editor_role_client(django_user_model):
+def editor_role_client(editor):
+    """A client of its own, logged in as the conftest's editor."""
     client = Client()
-    client.force_login(make_user(django_user_model, "editor"))
+    client.force_login(editor)
     return client
 
 

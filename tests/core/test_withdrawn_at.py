@@ -25,7 +25,6 @@ from articles.ingest.writer import ingest
 from articles.models import Article
 from tests.helpers.admin import ARTICLES, change_url, form_data
 from tests.helpers.paths import WIRE
-from tests.helpers.users import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -50,16 +49,18 @@ def clock(monkeypatch):
 
 
 @pytest.fixture
-def chief(django_user_model, roles):
+def chief(chief_editor):
+    """A client of its own (readers use `client`), logged in as the conftest's chief editor."""
     client = Client()
-    client.force_login(make_user(django_user_model, "chief"))
+    client.force_login(chief_editor)
     return client
 
 
 @pytest.fixture
-def editor(django_user_model, roles):
+def editor(editor):
+    """A client of its own, logged in as the conftest's editor."""
     client = Client()
-    client.force_login(make_user(django_user_model, "editor"))
+    client.force_login(editor)
     return client
 
 

@@ -1,7 +1,7 @@
 """Staff accounts in the real groups of the role migration (articles.roles): what such an
 account may do is what that role may do, never more."""
 
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 
 from articles.roles import CHIEF_EDITORS, EDITORS
 
@@ -29,4 +29,14 @@ def make_user(django_user_model, role):
     )
     if GROUPS[role]:
         user.groups.add(Group.objects.get(name=GROUPS[role]))
+    return user
+
+
+def article_editor(django_user_model, username, first_name=""):
+    """A staff account with every permission of the articles app, given to the account itself
+    (no group), password f"{username}-pass": one of several editors at once, each named."""
+    user = django_user_model.objects.create_user(
+        username, password=f"{username}-pass", is_staff=True, first_name=first_name
+    )
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label="articles"))
     return user
