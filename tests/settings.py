@@ -29,7 +29,7 @@ CSRF_COOKIE_SECURE = False
 # renders, so tests see each change at once and count the queries of rendering.
 PAGE_CACHE_ENABLED = False
 # The periodic look for owed invalidations would put a query into some hits, depending on the
-# clock: tests of it set it (tests/ops/test_cache_stall.py runs the production settings).
+# clock: tests of it set it (tests/reader/test_page_cache_debts.py).
 PAGE_CACHE_DEBT_CHECK = None
 # Tests tell a hit from a miss by X-Page-Cache.
 PAGE_CACHE_STATUS_HEADER = True

@@ -109,12 +109,12 @@ BAD_INPUT = {
     ),
     "json": (
         b'{"headline": "Kerry-Lavrov", "body": "The deal..."}\n',
-        # JSON is read as ninjs now (tests/test_wire_ninjs.py): this is not ninjs.
+        # JSON is read as ninjs now (tests/ingest/test_wire_parsers.py): this is not ninjs.
         "not ninjs: a JSON object without the required 'uri'",
     ),
     "html": (
         b"<!DOCTYPE html>\n<html><body><h1>Kerry-Lavrov</h1></body></html>\n",
-        # HTML is read as a saved web page now (tests/test_wire_webpage.py).
+        # HTML is read as a saved web page now (tests/ingest/test_wire_parsers.py).
         "not an article: the page has no article text",
     ),
     "headline-without-body": (

@@ -69,7 +69,7 @@ def test_every_dependency_of_pyproject_is_locked_at_a_version_it_accepts():
 
 
 def test_the_build_backend_is_locked_at_the_version_pyproject_pins():
-    # tests/test_wheel.py builds with the locked backend; `pip wheel .` fetches the pinned one.
+    # tests/site/test_packaging.py builds with the locked backend; `pip wheel .` fetches the pinned one.
     build = project()["build-system"]["requires"]
     assert all("==" in requirement for requirement in build), build
     assert unmet(build, pins(LOCK)) == []
