@@ -1,9 +1,9 @@
 """The site's addresses without a reverse() or a manifest look-up each time.
 
-reverse() costs 20-30 µs a call (it resolves the URL name, checks the pattern and quotes the
-result) and a static file's address ~10 µs (a look-up in the manifest of hashed names); a
-page has 15 to 30 of them (its constant links, 20 article links on a listing), a tenth of the
-uncached page's whole budget (issue 5). So:
+reverse() resolves the URL name, checks the pattern and quotes the result on every call, and a
+static file's address is a look-up in the manifest of hashed names; a page has 15 to 30 of
+them (its constant links, 20 article links on a listing), a noticeable part of an uncached
+page's time (figures in docs/benchmarks.md, "Addresses"). So:
 
 - address(name, *args): reverse(name, args=args), memoized per script prefix: the page's
   constant links (home, archive, search, feeds, text sizes);

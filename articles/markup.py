@@ -30,8 +30,8 @@ import mdurl
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 
-from articles.ingest import language as language_detection
-from articles.ingest.language import non_latin_runs
+from articles import language as language_detection
+from articles.language import non_latin_runs
 
 _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 _md.disable("image")
@@ -190,7 +190,7 @@ def renderer_identity(*sources: str) -> str:
 
 def _renderer_identity() -> str:
     """renderer_identity of this module and of the language detection it marks runs with
-    (articles.ingest.language, which imports only the standard library), each read from the
+    (articles.language, which imports only the standard library), each read from the
     file its module was loaded from.
 
     Stored HTML made by another renderer never matches a key made with this one: after a

@@ -1,1 +1,1 @@
-"""The benchmark of issue 5: `bench/run` (see docs/benchmarks.md)."""
+"""The page-speed benchmark: `bench/run` (see docs/benchmarks.md)."""

@@ -1,6 +1,6 @@
 """Instructions per request, counted by valgrind's callgrind: a figure that does not move with
 whatever else the machine is doing, for comparing two versions of the code on a noisy machine.
-Not issue 5's benchmark (that is bench/run, in requests per second), a companion to it.
+Not the page-speed benchmark (that is bench/run, in requests per second), a companion to it.
 
     .venv/bin/python -m bench.instructions [--requests 50 150] [PATH ...]
 

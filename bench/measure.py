@@ -21,7 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# (name, numerator target, denominator target, least ratio): the targets of issue 5.
+# (name, numerator target, denominator target, least ratio): the targets in docs/benchmarks.md.
 CHECKS = [
     ("article, nothing cached ≥ 30 % of the floor", "article uncached", "floor", 0.30),
     ("article, cache hit ≥ 80 % of the floor", "article cached", "floor", 0.80),
@@ -417,7 +417,7 @@ process it starts is stopped when it ends, on success, failure or Ctrl-C.
    in microseconds. wrk, the servers, PostgreSQL and Redis share the same two cores: the
    figures are what this machine does in total, which is why the issue's targets are ratios
    between targets measured in the same run (here: the ratio of the medians).
-6. Runs `bench/ingest_scale.py --files 10000` (issue 5's ingest benchmark) when it exists,
+6. Runs `bench/ingest_scale.py --files 10000` (the ingest benchmark) when it exists,
    on its own database (`newsroom_bench_ingest`, dropped at the start), after the servers are
    stopped.
 

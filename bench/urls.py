@@ -1,5 +1,5 @@
 """The project's URLs plus /bench/floor/: a Django view returning two bytes, the fastest
-any page of this stack can be (issue 5's "floor").
+any page of this stack can be (the benchmark's "floor").
 
 The floor's pattern is put before the project's own patterns, not in front of an include() of
 newsroom.urls: an include would add a level of resolving to every page (about 5 µs), which

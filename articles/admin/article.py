@@ -4,15 +4,15 @@ from django.contrib.admin import helpers
 from django.contrib.admin.views.main import ChangeList
 from django.db import connections, models, transaction
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from articles.admin import importing as admin_import
-from articles.admin.editing import CaptionEditingMixin, EditingAdminMixin
-from articles.admin.history import HistoryAdminMixin, RevisionHistoryAdmin
-from articles.admin.wire import WIRE_PUBSTATUS, WireAdminMixin
-from articles.admin.workflow import WorkflowAdminMixin
+from articles.admin import editing, held, history, importing, recovery, wire, workflow
+from articles.admin.forms import ArticleVersionForm
+from articles.admin.history import RevisionHistoryAdmin
+from articles.alt_text import ALT_TEXT_HELP
 from articles.models import Agency, Alert, Article, Author, Caption, IngestRecord, merge_authors
+from articles.publishing import may_publish
 from articles.revisions import revision
 from articles.search import full_text_match
 
@@ -35,8 +35,8 @@ class CaptionFormSet(forms.BaseInlineFormSet):
             raise forms.ValidationError("Only one caption can be the lead photo.")
 
 
-class CaptionInline(CaptionEditingMixin, admin.StackedInline):
-    """With a thumbnail of the current photo and fuller alt text help (CaptionEditingMixin)."""
+class CaptionInline(admin.StackedInline):
+    """With a thumbnail of the current photo and fuller alt text help."""
 
     model = Caption
     formset = CaptionFormSet
@@ -47,6 +47,19 @@ class CaptionInline(CaptionEditingMixin, admin.StackedInline):
         ("credit", "is_lead", "position"),
         ("image", "thumbnail"),
     ]
+    readonly_fields = ["thumbnail"]
+
+    class Media:
+        css = {"all": ["admin/newsroom/captions.css"]}
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "alt_text":
+            kwargs["help_text"] = ALT_TEXT_HELP
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    @admin.display(description="current photo")
+    def thumbnail(self, caption):
+        return editing.caption_thumbnail(caption)
 
 
 class ArticleChangeList(ChangeList):
@@ -59,30 +72,37 @@ class ArticleChangeList(ChangeList):
 
 
 @admin.register(Article)
-class ArticleAdmin(
-    WireAdminMixin, EditingAdminMixin, WorkflowAdminMixin, HistoryAdminMixin, admin.ModelAdmin
-):
-    """Composed of one mixin per concern; each calls super() in what it overrides."""
+class ArticleAdmin(RevisionHistoryAdmin):
+    """Everything editors see of articles is declared here; what each part does is in the
+    module of its concern: editing (body editor, preview, alt text), workflow (roles,
+    publishing, corrections), wire (possible duplicates, agency cancellations), held (agency
+    updates waiting for an editor), recovery (deleted articles), history (revisions, the
+    version check), importing (the import page)."""
 
-    list_display = ["headline", "status", "published_at", "agency", "language", "updated_at"]
-    list_filter = ["status", "agency", "language"]
+    # The change list.
+    list_display = [
+        "headline",
+        "reader_state",
+        "published_at",
+        "agency",
+        "language",
+        "updated_at",
+        "review_flag",
+        "duplicate_flag",
+    ]
+    list_filter = [
+        workflow.ReaderStateFilter,
+        "status",
+        "agency",
+        "language",
+        "needs_review",
+        wire.PossibleDuplicateFilter,
+    ]
     # PostgreSQL reads the body's words from the search index (get_search_results).
     search_fields = ["headline", "slug", "body"]
     date_hierarchy = "published_at"
-    prepopulated_fields = {"slug": ["headline"]}
-    autocomplete_fields = ["agency", "authors"]
-    inlines = [CaptionInline]
-    formfield_overrides = URL_FIELDS
-    readonly_fields = ["created_at", "updated_at", "external_id", "external_version"]
-    fieldsets = [
-        (None, {"fields": ["headline", "slug", "standfirst", "body", "language"]}),
-        ("Publishing", {"fields": ["status", "published_at"]}),
-        (
-            "Source",
-            {"fields": ["agency", "authors", "source_url", "external_id", "external_version"]},
-        ),
-        ("History", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
-    ]
+    # For those who may publish (permissions=["publish"], has_publish_permission).
+    actions = [workflow.publish_now, workflow.withdraw]
     # Never shown in the change list: a page of 100 rows would otherwise carry each body twice
     # (as typed and as rendered) and the agency's metadata. The change form reads them all.
     changelist_deferred = [
@@ -92,6 +112,144 @@ class ArticleAdmin(
         "rendered_body_key",
         "wire_metadata",
     ]
+
+    # The change form (with the hidden version of an existing article: get_fieldsets).
+    form = ArticleVersionForm
+    fieldsets = [
+        (None, {"fields": ["headline", "slug", "standfirst", "body", "language"]}),
+        ("Publishing", {"fields": ["status", "published_at"]}),
+        (
+            "Source",
+            {"fields": ["agency", "authors", "source_url", "external_id", "external_version"]},
+        ),
+        ("History", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
+    ]
+    # And the publishing fields for those who may not publish (get_readonly_fields).
+    readonly_fields = ["created_at", "updated_at", "external_id", "external_version"]
+    prepopulated_fields = {"slug": ["headline"]}
+    autocomplete_fields = ["agency", "authors"]
+    inlines = [CaptionInline, workflow.CorrectionInline]
+    formfield_overrides = URL_FIELDS
+
+    # The history page.
+    history_list_display = ["version"]
+
+    # Columns.
+    review_flag = held.review_flag
+    duplicate_flag = wire.duplicate_flag
+
+    @admin.display(description="state for readers", ordering="status")
+    def reader_state(self, article):
+        return wire.with_agency_cancellation(article, workflow.reader_state_label(article))
+
+    # Pages of their own, besides the change list, change form and history.
+    import_view = importing.ImportArticleView
+    not_a_duplicate_view = wire.not_a_duplicate_view
+    preview_body_view = editing.preview_body_view
+    deleted_list_view = recovery.deleted_list_view
+    recover_view = recovery.recover_view
+    pending_update_view = held.pending_update_view
+
+    def get_urls(self):
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "import/",
+                view(self.import_view.as_view(model_admin=self)),
+                name=f"{prefix}_import",
+            ),
+            path(
+                "<path:object_id>/not-a-duplicate/",
+                view(self.not_a_duplicate_view),
+                name=f"{prefix}_not_a_duplicate",
+            ),
+            path("preview-body/", view(self.preview_body_view), name=f"{prefix}_preview_body"),
+            path("deleted/", view(self.deleted_list_view), name=f"{prefix}_deleted"),
+            path(
+                "deleted/<int:history_id>/recover/",
+                view(self.recover_view),
+                name=f"{prefix}_recover",
+            ),
+            path(
+                "<path:object_id>/pending/<int:pending_id>/<str:action>/",
+                view(self.pending_update_view),
+                name=f"{prefix}_pending_update",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_url(self, pk):
+        return reverse(
+            f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_change", args=[pk]
+        )
+
+    # Who may publish.
+
+    def has_publish_permission(self, request, obj=None):
+        return may_publish(request.user)
+
+    def get_readonly_fields(self, request, obj=None):
+        return workflow.publishing_readonly_fields(
+            request, super().get_readonly_fields(request, obj)
+        )
+
+    def get_view_on_site_url(self, obj=None):
+        return workflow.preview_url(obj) or super().get_view_on_site_url(obj)
+
+    # The change form.
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "body":
+            kwargs["widget"] = editing.body_editor(self, db_field)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = history.versioned_form(kwargs.get("form", self.form), request)
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return editing.with_preview_language(form, obj)
+
+    def get_fieldsets(self, request, obj=None):
+        return history.with_version_field(super().get_fieldsets(request, obj), obj)
+
+    def get_object(self, request, object_id, from_field=None):
+        if not history.lock_for_change(self, request, object_id, from_field):
+            return None
+        return super().get_object(request, object_id, from_field)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["version_conflict"] = history.version_conflict(context)
+        if obj is not None and obj.pk is not None and not add:
+            context["wire_notices"] = wire.wire_notices(self, request, obj)
+            context["pending_updates"] = held.pending_update_panels(self, request, obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        history.restore_revision_captions(request, obj)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        response = super().response_add(request, obj, post_url_continue)
+        editing.warn_about_alt_text(request, obj)
+        return response
+
+    def response_change(self, request, obj):
+        response = super().response_change(request, obj)
+        editing.warn_about_alt_text(request, obj)
+        return response
+
+    # Restore (RevisionHistoryAdmin's hooks) and deleted articles.
+
+    def restore_context(self, request, record):
+        return history.restore_context(record)
+
+    def restore_values(self, request, obj, record):
+        history.keep_on_restore(obj, self.get_readonly_fields(request, obj))
+
+    def deleted_revision_response(self, request, record):
+        return recovery.deleted_revision_response(self, request, record)
+
+    # The change list's rows and search.
 
     def get_changelist(self, request, **kwargs):
         return ArticleChangeList
@@ -119,19 +277,9 @@ class ArticleAdmin(
     def changelist_rows(self, queryset):
         """The change list's rows: the articles without their text (changelist_deferred), with
         the agency's status that the "state for readers" column reads (as wire_pubstatus)."""
-        return queryset.defer(*self.changelist_deferred).annotate(wire_pubstatus=WIRE_PUBSTATUS)
-
-    def get_urls(self):
-        return [
-            path(
-                "import/",
-                self.admin_site.admin_view(
-                    admin_import.ImportArticleView.as_view(model_admin=self)
-                ),
-                name="articles_article_import",
-            ),
-            *super().get_urls(),
-        ]
+        return queryset.defer(*self.changelist_deferred).annotate(
+            wire_pubstatus=wire.WIRE_PUBSTATUS
+        )
 
 
 @admin.register(Agency)
@@ -240,9 +388,7 @@ class AlertAdmin(RevisionHistoryAdmin):
     @admin.action(description="End now", permissions=["change"])
     def end_now(self, request, queryset):
         """Sets the end of the selected alerts shown now to now: the banner goes at once."""
-        from articles.admin.workflow import end_alerts_now
-
-        end_alerts_now(self, request, queryset)
+        workflow.end_alerts_now(self, request, queryset)
 
 
 @admin.register(IngestRecord)

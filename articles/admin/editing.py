@@ -5,15 +5,15 @@ import html
 import math
 import re
 
-from django.contrib import admin, messages
+from django.contrib import messages
 from django.contrib.admin.widgets import AdminTextareaWidget
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import HttpResponse, HttpResponseNotAllowed
 from django.template.loader import render_to_string
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html
 
-from articles.alt_text import ALT_TEXT_HELP, alt_text_warnings
+from articles.alt_text import alt_text_warnings
 from articles.markup import render_body
 from articles.models import MAX_BODY_BYTES
 
@@ -103,76 +103,53 @@ class BodyEditorWidget(AdminTextareaWidget):
         )
 
 
-class EditingAdminMixin:
-    """For ArticleAdmin: the body editor, its preview endpoint, and warnings after saving
-    about captions' alt text."""
+def body_editor(model_admin, db_field):
+    """The body's widget: the editor with its live preview (preview_body_view's URL), in the
+    default language until the article's own is known (with_preview_language)."""
+    return BodyEditorWidget(
+        preview_url=reverse(
+            f"admin:{model_admin.opts.app_label}_{model_admin.opts.model_name}_preview_body",
+            current_app=model_admin.admin_site.name,
+        ),
+        language=db_field.model._meta.get_field("language").get_default(),
+    )
 
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
-        if db_field.name == "body":
-            kwargs["widget"] = BodyEditorWidget(
-                preview_url=reverse(
-                    f"admin:{self.opts.app_label}_{self.opts.model_name}_preview_body",
-                    current_app=self.admin_site.name,
-                ),
-                language=db_field.model._meta.get_field("language").get_default(),
-            )
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        # The form class is new on every call (and its fields with it): the page's preview
-        # is rendered in the article's language.
-        body = form.base_fields.get("body")
-        if obj is not None and body is not None and isinstance(body.widget, BodyEditorWidget):
-            body.widget.language = obj.language
-        return form
+def with_preview_language(form, article):
+    """The change form's preview renders in the article's language. The form class is new on
+    every call of get_form (and its fields with it), so this changes only this page's."""
+    body = form.base_fields.get("body")
+    if article is not None and body is not None and isinstance(body.widget, BodyEditorWidget):
+        body.widget.language = article.language
+    return form
 
-    def get_urls(self):
-        name = f"{self.opts.app_label}_{self.opts.model_name}_preview_body"
-        return [
-            path(
-                "preview-body/",
-                self.admin_site.admin_view(self.preview_body_view),
-                name=name,
-            ),
-            *super().get_urls(),
-        ]
 
-    def preview_body_view(self, request):
-        """POST body (Markdown) and language (BCP 47): the body's HTML exactly as readers get
-        it. For staff who may add or change articles; CSRF-protected like every admin view."""
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        if not (self.has_add_permission(request) or self.has_change_permission(request)):
-            raise PermissionDenied
-        too_long = HttpResponse(TOO_LONG, status=413, content_type="text/plain; charset=utf-8")
-        try:
-            source = request.POST.get("body", "")
-        except RequestDataTooBig:
-            return too_long
-        if len(source.encode()) > MAX_PREVIEW_BYTES:
-            return too_long
-        language = request.POST.get("language", "").strip()[:35] or "en"
-        return HttpResponse(
-            render_body(source, language=language), content_type="text/html; charset=utf-8"
-        )
+def preview_body_view(model_admin, request):
+    """POST body (Markdown) and language (BCP 47): the body's HTML exactly as readers get it.
+    For staff who may add or change articles; CSRF-protected like every admin view."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if not (model_admin.has_add_permission(request) or model_admin.has_change_permission(request)):
+        raise PermissionDenied
+    too_long = HttpResponse(TOO_LONG, status=413, content_type="text/plain; charset=utf-8")
+    try:
+        source = request.POST.get("body", "")
+    except RequestDataTooBig:
+        return too_long
+    if len(source.encode()) > MAX_PREVIEW_BYTES:
+        return too_long
+    language = request.POST.get("language", "").strip()[:35] or "en"
+    return HttpResponse(
+        render_body(source, language=language), content_type="text/html; charset=utf-8"
+    )
 
-    def response_add(self, request, obj, post_url_continue=None):
-        response = super().response_add(request, obj, post_url_continue)
-        self.warn_about_alt_text(request, obj)
-        return response
 
-    def response_change(self, request, obj):
-        response = super().response_change(request, obj)
-        self.warn_about_alt_text(request, obj)
-        return response
-
-    def warn_about_alt_text(self, request, article):
-        """After a save (which succeeded: these are warnings): one message per caption whose
-        alt text is unhelpful, numbered in the captions' order on the form and the page."""
-        for number, caption in enumerate(article.captions.all(), start=1):
-            for warning in alt_text_warnings(caption):
-                messages.warning(request, f"Caption {number}: {warning}")
+def warn_about_alt_text(request, article):
+    """After a save (which succeeded: these are warnings): one message per caption whose alt
+    text is unhelpful, numbered in the captions' order on the form and the page."""
+    for number, caption in enumerate(article.captions.all(), start=1):
+        for warning in alt_text_warnings(caption):
+            messages.warning(request, f"Caption {number}: {warning}")
 
 
 # --- Captions -----------------------------------------------------------------------------
@@ -200,22 +177,3 @@ def caption_thumbnail(caption):
         max(1, round(width * scale)),
         max(1, round(height * scale)),
     )
-
-
-class CaptionEditingMixin:
-    """For the caption inline: a thumbnail of the current photo (add "thumbnail" to its
-    fields) and fuller help for the alt text."""
-
-    readonly_fields = ["thumbnail"]
-
-    class Media:
-        css = {"all": ["admin/newsroom/captions.css"]}
-
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
-        if db_field.name == "alt_text":
-            kwargs["help_text"] = ALT_TEXT_HELP
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
-
-    @admin.display(description="current photo")
-    def thumbnail(self, caption):
-        return caption_thumbnail(caption)

@@ -14,8 +14,9 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.views import View
 
+from articles.ingest.agency_status import cancels
 from articles.ingest.formats import FORMATS, LABELS
-from articles.ingest.writer import cancels, ingest
+from articles.ingest.writer import ingest
 from articles.models import Article, IngestRecord
 from articles.publishing import PUBLISH_PERMISSION
 

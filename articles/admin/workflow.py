@@ -13,7 +13,6 @@ address shows the headline only if readers could have seen it.
 """
 
 from django.contrib import admin, messages
-from django.contrib.admin.options import IS_POPUP_VAR
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -53,82 +52,46 @@ class ReaderStateFilter(admin.SimpleListFilter):
         return queryset
 
 
-class WorkflowAdminMixin:
-    def has_publish_permission(self, request, obj=None):
-        return may_publish(request.user)
+def publishing_readonly_fields(request, fields):
+    """Read-only fields: the publishing fields too without the permission. Read-only fields
+    are not part of the form, so a tampered POST cannot set them."""
+    fields = list(fields)
+    if not may_publish(request.user):
+        fields += [name for name in PUBLISHING_FIELDS if name not in fields]
+    return fields
 
-    # Publishing fields: read-only without the permission. Read-only fields are not part of
-    # the form, so a tampered POST cannot set them.
 
-    def get_readonly_fields(self, request, obj=None):
-        fields = list(super().get_readonly_fields(request, obj))
-        if not self.has_publish_permission(request, obj):
-            fields += [name for name in PUBLISHING_FIELDS if name not in fields]
-        return fields
+def reader_state_label(article):
+    """The "state for readers" column: the one publishing rule, with the scheduled time."""
+    state = reader_state(article)
+    if state == "scheduled":
+        return format_html(
+            'Scheduled for <time datetime="{}">{}</time>',
+            isotime(article.published_at),
+            date_format(timezone.localtime(article.published_at), "j F Y, H:i T"),
+        )
+    return state_label(state)
 
-    def get_inlines(self, request, obj):
-        inlines = list(super().get_inlines(request, obj))
-        if CorrectionInline not in inlines:
-            inlines.append(CorrectionInline)
-        return inlines
 
-    # The change list: the state as readers see it, and a filter by it.
+def preview_url(article):
+    """ "View on site" while readers cannot see the article: its preview; else None."""
+    if article is not None and article.pk and not article.is_published():
+        return reverse("articles:article_preview", kwargs={"slug": article.slug})
+    return None
 
-    def get_list_display(self, request):
-        columns = list(super().get_list_display(request))
-        if "status" in columns:
-            columns[columns.index("status")] = "reader_state"
-        elif "reader_state" not in columns:
-            columns.insert(1, "reader_state")
-        return columns
 
-    def get_list_filter(self, request):
-        filters = list(super().get_list_filter(request))
-        if ReaderStateFilter not in filters:
-            filters.insert(0, ReaderStateFilter)
-        return filters
+def change_state(modeladmin, request, articles, change, message, reason):
+    """Apply change(article) to each article and save it, recorded in the admin log and the
+    article's history."""
+    with transaction.atomic():
+        for article in articles:
+            change(article)
+            article._change_reason = reason
+            article.save()
+            modeladmin.log_change(request, article, message)
 
-    @admin.display(description="state for readers", ordering="status")
-    def reader_state(self, article):
-        state = reader_state(article)
-        if state == "scheduled":
-            return format_html(
-                'Scheduled for <time datetime="{}">{}</time>',
-                isotime(article.published_at),
-                date_format(timezone.localtime(article.published_at), "j F Y, H:i T"),
-            )
-        return state_label(state)
 
-    # "View on site": the preview while readers cannot see the article.
-
-    def get_view_on_site_url(self, obj=None):
-        if obj is not None and obj.pk and not obj.is_published():
-            return reverse("articles:article_preview", kwargs={"slug": obj.slug})
-        return super().get_view_on_site_url(obj)
-
-    # Actions for chief editors.
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        if (
-            self.actions is not None
-            and IS_POPUP_VAR not in request.GET
-            and self.has_publish_permission(request)
-        ):
-            for action in (publish_now, withdraw):
-                func, name, description = self.get_action(action)
-                actions[name] = (func, name, description)
-        return actions
-
-    def _change_state(self, request, articles, change, message, reason):
-        """Apply change(article) to each article and save it, recorded in the admin log and
-        the article's history."""
-        with transaction.atomic():
-            for article in articles:
-                change(article)
-                article._change_reason = reason
-                article.save()
-                self.log_change(request, article, message)
+# Actions for chief editors (permissions=["publish"]: offered only to those who may publish).
 
 
 @admin.action(description="Publish now", permissions=["publish"])
@@ -138,7 +101,8 @@ def publish_now(modeladmin, request, queryset):
     now = timezone.now().replace(microsecond=0)
     articles = [article for article in queryset if not article.is_published()]
 
-    modeladmin._change_state(
+    change_state(
+        modeladmin,
         request,
         articles,
         lambda article: publishing.publish(article, now),
@@ -162,7 +126,8 @@ def withdraw(modeladmin, request, queryset):
 
     # withdrawn_at: a scheduled article withdrawn before its time was never public, and its
     # address stays a 404 however often it is saved later (publishing.was_public).
-    modeladmin._change_state(
+    change_state(
+        modeladmin,
         request,
         articles,
         lambda article: publishing.withdraw(article, now),

@@ -24,10 +24,11 @@ record with a copy of the bytes. Per chunk, instead:
 1. one query finds the files whose exact bytes (SHA-256) were already imported successfully
    (created, updated or unchanged) into an article that still exists;
 2. only those files are parsed, and one query (locking the rows), plus one per agency name,
-   checks that the writer would call each of them unchanged: that article has the agency the
-   writer would take for the file and the file's natural key, the same content checksum now,
-   no newer version, no agency description to fill in; the file is no cancellation, and not
-   a draft to publish with --publish;
+   checks, asking the writer, that it would call each of them unchanged: that article is the
+   one the writer finds for the file (writer.find_agency, writer.is_article_of), it leaves it
+   as it is (writer.leaves_unchanged: the same content checksum now, no newer version, not a
+   draft to publish with --publish), there is no agency description to fill in
+   (writer.fills_description), and the file is no cancellation (agency_status.cancels);
 3. the files that pass get their "unchanged" ingest records in one INSERT, in that same
    transaction. The bytes are not stored a second time: the record's `raw` is empty and its
    message names the earlier record that keeps them (same `sha256`).
@@ -50,10 +51,20 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Min
 
-from articles.models import Agency, Article, IngestRecord, identifier_key
+from articles.models import Agency, Article, IngestRecord
 
+from .agency_status import cancels
 from .records import ArticleRecord, IngestError
-from .writer import CANCELED, IngestResult, _retrying, content_checksum, ingest, natural_key
+from .writer import (
+    IngestResult,
+    content_checksum,
+    fills_description,
+    find_agency,
+    ingest,
+    is_article_of,
+    leaves_unchanged,
+    retrying,
+)
 
 Outcome = IngestRecord.Outcome
 CHUNK_SIZE = 250
@@ -390,7 +401,7 @@ class _FastPath:
                     )
                 return unchanged
 
-        unchanged = _retrying(check_and_record)
+        unchanged = retrying(check_and_record)
         return [
             (file, IngestResult(Outcome.UNCHANGED, article, file.record, format=file.record.format))
             for file, article, _first in unchanged
@@ -417,48 +428,33 @@ class _FastPath:
 
     @staticmethod
     def _agencies(files: list[_File]) -> dict[str, Agency | None]:
-        """The agency the writer would take for each agency name (writer._agency: the first
-        whose name matches whatever the case): one query per name, a few per chunk."""
+        """The agency the writer would take for each agency name (writer.find_agency): one
+        query per name, a few per chunk."""
         names = {file.record.agency.name for file in files if file.record.agency}
-        return {
-            name: Agency.objects.filter(name__iexact=name)
-            .order_by("pk")
-            .only("description")
-            .first()
-            for name in names
-        }
+        return {name: find_agency(name, "description") for name in names}
 
     def _unchanged(self, file: _File, articles, agencies) -> tuple[Article, int] | None:
         """(article, earliest record of the bytes) if the writer would find this file's
-        article and call the file unchanged, else None. Mirrors writer._upsert and _agency."""
+        article and call the file unchanged, else None: the writer's rules, asked of it."""
         record = file.record
-        if record.pubstatus in CANCELED:
+        if cancels(record):
             return None  # the writer withdraws, or says why not
-        key = natural_key(record)
-        key_hash = identifier_key(key)  # what the writer looks the article up by
         checksum = content_checksum(record)
+        agency = agencies[record.agency.name] if record.agency else None
         for article_id, first in file.earlier.items():
             article = articles.get(article_id)
             if (
                 article is None
-                or not key
-                or article.external_key != key_hash
+                or not is_article_of(article, record, agency)
                 or article.source_checksum != checksum
             ):
                 continue
-            agency = agencies[record.agency.name] if record.agency else None
-            if article.agency_id != (agency.pk if agency else None):
-                continue
-            if agency is not None and record.agency.description and not agency.description:
+            if fills_description(agency, record):
                 return None  # the writer would fill in the agency's description
-            if self.options["publish"] and article.status == Article.Status.DRAFT:
-                return None  # the writer would publish it
-            if (
-                record.version is not None
-                and article.external_version is not None
-                and record.version < article.external_version
+            if not leaves_unchanged(
+                article, record, checksum=checksum, publish=self.options["publish"]
             ):
-                return None  # stale: a withdrawal raised the version since
+                return None  # the writer would publish the draft, or find it stale
             return article, first
         return None
 

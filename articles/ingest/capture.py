@@ -57,15 +57,15 @@ Refusals (the parser never picks when it cannot tell headline, caption and body 
 Language
     The article's language comes from the script of headline and body, the
     caption's from its own script alone; Latin script gives "en". See
-    :mod:`articles.ingest.language`.
+    :mod:`articles.language`.
 """
 
 import re
 from collections import Counter
 from itertools import pairwise
 
-from articles.ingest.language import language_for_script, script_of
 from articles.ingest.records import AgencyRecord, ArticleRecord, Block, CaptionRecord, IngestError
+from articles.language import language_for_script, script_of
 
 MAX_HEADLINE = 300
 MAX_SUBHEADING_WORDS = 8

@@ -21,7 +21,8 @@ matched by local name in any namespace (feeds drift; a missing XHTML namespace i
 
 from lxml import etree
 
-from .language import language_for_script
+from articles.language import language_for_script
+
 from .records import AgencyRecord, ArticleRecord, CaptionRecord, IngestError
 from .sanitize import html_to_blocks, text_to_blocks
 from .values import (

@@ -36,7 +36,8 @@ from pathlib import Path
 
 from jsonschema import Draft7Validator, Draft202012Validator
 
-from .language import language_for_script
+from articles.language import language_for_script
+
 from .records import AgencyRecord, ArticleRecord, CaptionRecord, IngestError
 from .sanitize import html_to_blocks, text_to_blocks
 from .values import (

@@ -24,7 +24,8 @@ from dataclasses import replace
 import lxml.html
 from lxml import etree
 
-from .language import language_for_script
+from articles.language import language_for_script
+
 from .records import AgencyRecord, ArticleRecord, CaptionRecord, IngestError
 from .sanitize import html_to_blocks
 from .values import (

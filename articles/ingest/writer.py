@@ -15,7 +15,8 @@ and a later re-import still finds the article.
 An agency update never overwrites an editor's work: if the article was saved since its last
 import (`version != imported_version`), the update is held (outcome "held"): it is kept as a
 PendingUpdate and the article is flagged `needs_review`, until an editor applies
-(`apply_pending_update`) or dismisses (`dismiss_pending_update`) it in the admin.
+(`apply_pending_update`) or dismisses (`dismiss_pending_update`) it in the admin (see
+articles.ingest.held). What a canceled story is: articles.ingest.agency_status.
 
 Every import is one revision of each object it writes, with the change reason
 "import: <file name> (<channel>)" (see articles.revisions).
@@ -63,6 +64,7 @@ from articles.models import (
 from articles.publishing import may_publish, publish_draft, unique_slug
 from articles.revisions import revision
 
+from .agency_status import HELD_CANCELLATION, canceled_by_agency, cancels
 from .formats import detect
 from .formats import parse as parse_format
 from .records import AgencyRecord, ArticleRecord, Block, CaptionRecord, IngestError
@@ -71,12 +73,20 @@ from .storable import check_storable, storable_filename
 __all__ = [
     "IngestError",
     "IngestResult",
-    "apply_pending_update",
+    "apply_record",
     "body_markdown",
-    "dismiss_pending_update",
+    "content_checksum",
+    "fills_description",
+    "find_agency",
     "ingest",
-    "proposed_values",
+    "is_article_of",
+    "leaves_unchanged",
+    "mark_canceled",
+    "natural_key",
     "record_from_json",
+    "record_to_json",
+    "retrying",
+    "withdraw_canceled",
 ]
 
 Outcome = IngestRecord.Outcome
@@ -199,17 +209,6 @@ def record_from_json(data: dict) -> ArticleRecord:
     )
 
 
-def proposed_values(record: ArticleRecord) -> dict:
-    """What applying the record would make of the article's own fields (for a diff)."""
-    return {
-        "headline": record.headline,
-        "standfirst": record.standfirst,
-        "body": body_markdown(record.blocks),
-        "language": record.language,
-        "source_url": record.source_url,
-    }
-
-
 def edited_since_import(article: Article) -> bool:
     """Saved since its last import. An article the writer never imported (imported_version
     unknown: created elsewhere, or imported before versions were counted) has no import to
@@ -282,7 +281,7 @@ def ingest(
                 return outcome, article, ingest_record.message
 
         try:
-            outcome, article, message = _retrying(write)
+            outcome, article, message = retrying(write)
         except _DryRun as done:
             outcome, article, message = done.args
         except IntegrityError as error:
@@ -311,7 +310,7 @@ class _DryRun(Exception):
 SQLITE_BUSY_RETRIES = 8
 
 
-def _retrying(write):
+def retrying(write):
     """Run write() (one transaction), again when another process got in the way:
 
     * Another process created the same article (or agency, or author) between our look-up
@@ -375,7 +374,7 @@ def _upsert(record: ArticleRecord, *, publish: bool, may_withdraw: bool = True):
             slug=unique_slug(record.headline, Article), agency=agency, external_id=key
         )
         article.possible_duplicate_of = _possible_duplicate(article, record)
-        _apply(article, record, checksum=checksum, publish=publish)
+        apply_record(article, record, checksum=checksum, publish=publish)
         message = ""
         if article.possible_duplicate_of is not None:
             message = (
@@ -385,7 +384,7 @@ def _upsert(record: ArticleRecord, *, publish: bool, may_withdraw: bool = True):
         return Outcome.CREATED, article, message
     incoming, stored = record.version, article.external_version
     if incoming is not None and stored is not None:
-        if incoming < stored:
+        if _older(record, article):
             return (
                 Outcome.STALE,
                 article,
@@ -404,18 +403,17 @@ def _upsert(record: ArticleRecord, *, publish: bool, may_withdraw: bool = True):
         if article.status == Article.Status.DRAFT:
             if canceled_by_agency(article):
                 return Outcome.UNCHANGED, article, "already canceled by the agency"
-            _mark_canceled(article, record)
+            mark_canceled(article, record)
             return Outcome.SKIPPED, article, CANCELED_DRAFT.format(record.pubstatus)
         if not may_withdraw:
             return Outcome.HELD, article, HELD_CANCELLATION.format(record.pubstatus)
-        _withdraw(article, record)
+        withdraw_canceled(article, record)
         return Outcome.WITHDRAWN, article, f"withdrawn: the agency's status is {record.pubstatus}"
+    if leaves_unchanged(article, record, checksum=checksum, publish=publish):
+        return Outcome.UNCHANGED, article, ""
     if article.source_checksum == checksum:
-        # --publish publishes drafts only: a withdrawn article stays withdrawn (that was a
-        # chief editor's decision, which an import must not undo), and so does a draft the
-        # agency canceled.
-        if not publish or article.status != Article.Status.DRAFT:
-            return Outcome.UNCHANGED, article, ""
+        # The same content, and a draft to publish (--publish): a draft the agency canceled
+        # stays unpublished.
         if canceled_by_agency(article):
             return Outcome.UNCHANGED, article, NOT_PUBLISHED_CANCELED
         # The content is the one imported last: publish it, and touch nothing else (an editor
@@ -434,11 +432,42 @@ def _upsert(record: ArticleRecord, *, publish: bool, may_withdraw: bool = True):
             f"held for review: an editor changed the article (now version {article.version}) "
             f"since its last import (version {article.imported_version})",
         )
-    _apply(article, record, checksum=checksum, publish=publish)
+    apply_record(article, record, checksum=checksum, publish=publish)
     return Outcome.UPDATED, article, ""
 
 
-CANCELED = {"canceled", "cancelled", "withdrawn"}
+def is_article_of(article, record: ArticleRecord, agency) -> bool:
+    """Whether `article` is the one _upsert finds for `record`, given `agency`, the agency the
+    import takes (find_agency; None for a record without one): the article of that agency
+    with the record's natural key (compared through identifier_key). A record without a key
+    has no article (ingest() refuses it)."""
+    key = natural_key(record)
+    return (
+        bool(key)
+        and article.external_key == identifier_key(key)
+        and article.agency_id == (agency.pk if agency else None)
+    )
+
+
+def leaves_unchanged(article, record: ArticleRecord, *, checksum: str, publish: bool) -> bool:
+    """Whether _upsert leaves the article it found for `record` (a record that does not cancel
+    its story, see agency_status.cancels) as it is, outcome "unchanged" without a message:
+    the content is the one imported last (`checksum`, the record's content_checksum), the
+    version is not older than the imported one ("skipped (stale)"), and it is not a draft to
+    publish. --publish publishes drafts only: a withdrawn article stays withdrawn (that was a
+    chief editor's decision, which an import must not undo)."""
+    return (
+        article.source_checksum == checksum
+        and not _older(record, article)
+        and not (publish and article.status == Article.Status.DRAFT)
+    )
+
+
+def _older(record: ArticleRecord, article) -> bool:
+    """The record's version is older than the one last imported into the article."""
+    incoming, stored = record.version, article.external_version
+    return incoming is not None and stored is not None and incoming < stored
+
 
 # A cancellation of a draft: readers never saw the story, so there is nothing to withdraw
 # (a withdrawn article answers 410 with its headline, which would show them one they never
@@ -448,26 +477,6 @@ CANCELED_DRAFT = (
     "unpublished draft, marked canceled for the editors"
 )
 NOT_PUBLISHED_CANCELED = "not published: the agency canceled this story"
-# A cancellation imported by someone who may not withdraw (an editor): a chief editor decides.
-HELD_CANCELLATION = (
-    "held for a chief editor: the agency canceled this published story (status {}); "
-    "withdrawing it needs the publish permission"
-)
-NOT_ALLOWED_CANCELLATION = (
-    "This agency update cancels the story: applying it withdraws the article, which needs "
-    "the publish permission (a chief editor)."
-)
-
-
-def cancels(record: ArticleRecord) -> bool:
-    """Whether the agency's record cancels (or withdraws) its story."""
-    return record.pubstatus in CANCELED
-
-
-def canceled_by_agency(article) -> bool:
-    """The agency canceled this story while it was a draft here (see _mark_canceled); a later
-    version with another status from the agency lifts it."""
-    return (article.wire_metadata or {}).get("pubstatus") in CANCELED
 
 
 def _possible_duplicate(article, record):
@@ -482,9 +491,10 @@ def _possible_duplicate(article, record):
     )
 
 
-def _withdraw(article, record):
-    """Withdrawn, never deleted: readers get 410 Gone; the text stays as it is (an editor's
-    changes included)."""
+def withdraw_canceled(article, record):
+    """Withdraw the (locked) article whose story the agency's record cancels. Withdrawn,
+    never deleted: readers get 410 Gone; the text stays as it is (an editor's changes
+    included)."""
     was_edited = edited_since_import(article)
     article.withdraw()  # withdrawn_at: now (a 410 shows the headline only if it was public)
     # The status needs a publication time; an article never published gets the withdrawal's.
@@ -492,10 +502,10 @@ def _withdraw(article, record):
     _save_agency_status(article, record, was_edited)
 
 
-def _mark_canceled(article, record):
-    """A draft the agency canceled: it stays a draft (its address stays a 404, its headline
-    unseen), its wire metadata keep the agency's status, which no import publishes (see
-    canceled_by_agency) and the admin shows; older versions become stale. Saved, so the
+def mark_canceled(article, record):
+    """A (locked) draft the agency canceled: it stays a draft (its address stays a 404, its
+    headline unseen), its wire metadata keep the agency's status, which no import publishes
+    (see canceled_by_agency) and the admin shows; older versions become stale. Saved, so the
     cancellation is a revision in the article's history."""
     was_edited = edited_since_import(article)
     article.wire_metadata = {**(article.wire_metadata or {}), "pubstatus": record.pubstatus}
@@ -517,8 +527,9 @@ def _moment(iso: str):
     return datetime.fromisoformat(iso) if iso else None
 
 
-def _apply(article, record: ArticleRecord, *, checksum: str, publish: bool):
-    """Write the record into the article (new or locked), its captions and authors."""
+def apply_record(article, record: ArticleRecord, *, checksum: str, publish: bool):
+    """Write the record into the article (new or locked), its captions and authors;
+    `checksum` is the record's content_checksum."""
     adding = article._state.adding
     article.headline = record.headline
     article.standfirst = record.standfirst
@@ -570,68 +581,30 @@ def _hold(article, record: ArticleRecord, ingest_record):
     article.needs_review = True
 
 
-def apply_pending_update(pending: PendingUpdate, *, user=None) -> Article:
-    """Apply a held agency update, as an editor decided after reviewing it: one new revision
-    ("agency update applied: <file>"); the editor's version stays in the history. A held
-    cancellation withdraws the article (the agency's status kept, as an import does), and
-    only a user with the publish permission may apply it."""
-    filename = PurePath(pending.ingest_record.filename).name
-    with transaction.atomic(), revision(f"agency update applied: {filename}", user=user):
-        article = Article.objects.select_for_update().get(pk=pending.article_id)
-        pending = PendingUpdate.objects.select_for_update().get(pk=pending.pk)
-        if pending.resolution:
-            raise ValidationError(f"This update was already {pending.get_resolution_display()}.")
-        record = record_from_json(pending.record)
-        article.needs_review = _others_waiting(pending)
-        if cancels(record):
-            if not may_publish(user):
-                raise ValidationError(NOT_ALLOWED_CANCELLATION)
-            if article.status == Article.Status.PUBLISHED:
-                _withdraw(article, record)
-            elif article.status == Article.Status.DRAFT:  # unpublished since: as a draft's
-                _mark_canceled(article, record)
-            else:  # withdrawn already
-                Article.objects.filter(pk=article.pk).update(needs_review=article.needs_review)
-        else:
-            _apply(article, record, checksum=content_checksum(record), publish=False)
-        _resolve(pending, PendingUpdate.Resolution.APPLIED, user)
-    return article
+def find_agency(name: str, *fields: str) -> Agency | None:
+    """The agency an import from the agency `name` takes, if it exists (_agency creates it
+    otherwise): the first whose name matches whatever the case ("REUTERS" in a NewsML-G2
+    provider is the admin's "Reuters"). One query; `fields`: only those are loaded."""
+    agencies = Agency.objects.filter(name__iexact=name).order_by("pk")
+    return (agencies.only(*fields) if fields else agencies).first()
 
 
-def dismiss_pending_update(pending: PendingUpdate, *, user=None) -> Article:
-    """Leave the article as the editors made it. The update stays on record (resolved as
-    dismissed, by whom and when); a later agency update is held again."""
-    with transaction.atomic():
-        article = Article.objects.select_for_update().get(pk=pending.article_id)
-        pending = PendingUpdate.objects.select_for_update().get(pk=pending.pk)
-        if pending.resolution:
-            raise ValidationError(f"This update was already {pending.get_resolution_display()}.")
-        _resolve(pending, PendingUpdate.Resolution.DISMISSED, user)
-        article.needs_review = _others_waiting(pending)
-        Article.objects.filter(pk=article.pk).update(needs_review=article.needs_review)
-    return article
-
-
-def _others_waiting(pending):
+def fills_description(agency, record: ArticleRecord) -> bool:
+    """Whether importing `record` fills in the description of `agency` (what find_agency
+    gave): the agency has none and the record brings one. What an editor wrote is never
+    overwritten."""
     return (
-        PendingUpdate.objects.filter(article_id=pending.article_id, resolution="")
-        .exclude(pk=pending.pk)
-        .exists()
+        agency is not None
+        and record.agency is not None
+        and bool(record.agency.description)
+        and not agency.description
     )
-
-
-def _resolve(pending, resolution, user):
-    pending.resolution = resolution
-    pending.resolved_at = timezone.now()
-    pending.resolved_by = user
-    pending.save(update_fields=["resolution", "resolved_at", "resolved_by"])
 
 
 def _agency(record: ArticleRecord):
     if record.agency is None:
         return None
-    # Matched whatever the case ("REUTERS" in a NewsML-G2 provider is the admin's "Reuters").
-    agency = Agency.objects.filter(name__iexact=record.agency.name).order_by("pk").first()
+    agency = find_agency(record.agency.name)
     if agency is None:
         agency = Agency(
             name=record.agency.name,
@@ -642,8 +615,7 @@ def _agency(record: ArticleRecord):
         # slug may be a Unicode one, which the field's ASCII validator would refuse.
         agency.full_clean(exclude=["slug"])
         agency.save()
-    elif not agency.description and record.agency.description:
-        # Fill a missing description; never overwrite what an editor wrote.
+    elif fills_description(agency, record):
         agency.description = record.agency.description
         agency.save(update_fields=["description"])
     return agency
@@ -658,7 +630,7 @@ def _author(name, agency):
     if author is None:
         author = Author(name=name, slug=Author.objects.free_slug(name, agency), agency=agency)
         # Validated like the article: full_clean checks the (agency, name) constraint too, so
-        # a concurrent import's same author is retried (see _retrying) and then found.
+        # a concurrent import's same author is retried (see retrying) and then found.
         author.full_clean(exclude=["slug"])
         author.save()
     return author

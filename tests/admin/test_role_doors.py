@@ -14,7 +14,8 @@ from django.test import Client
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
-from articles.ingest.writer import HELD_CANCELLATION, NOT_ALLOWED_CANCELLATION, ingest
+from articles.ingest.agency_status import HELD_CANCELLATION, NOT_ALLOWED_CANCELLATION
+from articles.ingest.writer import ingest
 from articles.models import Article, IngestRecord, PendingUpdate
 from tests.helpers.admin import ARTICLES, form_data
 from tests.helpers.importing import row

@@ -2,13 +2,13 @@
 Cyrillic, Arabic, Han/kana, Greek, Hebrew, Thai, Devanagari, ...) on every public page sits
 inside an element whose language, the closest `lang`, is written in that script.
 
-The runs are found with articles.ingest.language.non_latin_runs on the text nodes (and the
+The runs are found with articles.language.non_latin_runs on the text nodes (and the
 alt, title, aria-label and placeholder attributes) of the page as Chromium built it.
 """
 
 import pytest
 
-from articles.ingest.language import non_latin_runs
+from articles.language import non_latin_runs
 from articles.markup import is_written_in
 from tests.browser.conftest import (
     CHINESE_CAPTION,

@@ -10,7 +10,7 @@ import pytest
 
 from articles import markup
 
-language_detection = importlib.import_module("articles.ingest.language")
+language_detection = importlib.import_module("articles.language")
 
 MARKUP = Path(markup.__file__).read_text(encoding="utf-8")
 LANGUAGE = Path(language_detection.__file__).read_text(encoding="utf-8")

@@ -8,8 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from articles.ingest.capture import parse_capture
-from articles.ingest.language import language_for_script, non_latin_runs, script_of
 from articles.ingest.records import AgencyRecord, Block, CaptionRecord, IngestError
+from articles.language import language_for_script, non_latin_runs, script_of
 from tests.helpers.paths import CAPTURES
 from tests.helpers.sample import HEADLINE, KOREAN_CAPTION, REUTERS_DESCRIPTION, SAMPLE
 

@@ -1,7 +1,7 @@
 """`ingest()` never raises for bad input, nor when a concurrent import keeps conflicting.
 
 The writer runs an import's transaction again when another import created the same article
-between its look-up and its INSERT (see writer._retrying). When the retry conflicts too, the
+between its look-up and its INSERT (see writer.retrying). When the retry conflicts too, the
 import fails like bad input does: a failed result with the reason ("could not store: a
 concurrent import kept conflicting (...)"), the raw bytes kept as a failed IngestRecord, and
 nothing else written.

@@ -10,7 +10,8 @@ from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
-from articles.ingest.writer import apply_pending_update, ingest
+from articles.ingest.held import apply_pending_update
+from articles.ingest.writer import ingest
 from articles.models import Article, Caption, IngestRecord, PendingUpdate
 from tests.helpers.admin import ARTICLES, form_data, post_form
 from tests.helpers.sample import SAMPLE, SAMPLE_SLUG

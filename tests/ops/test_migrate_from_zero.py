@@ -36,7 +36,7 @@ BLOCKED = (
     "articles.roles",
     "articles.rendered_bodies",
     "articles.markup",
-    "articles.ingest.language",
+    "articles.language",
 )
 
 # Run in the subprocess, with the blocked names as arguments. Exit status 3: the block failed

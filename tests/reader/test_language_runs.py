@@ -4,7 +4,7 @@ definition gives, written here as the character-by-character loop it replaced.""
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from articles.ingest.language import _group, language_for_script, non_latin_runs, script_of
+from articles.language import _group, language_for_script, non_latin_runs, script_of
 
 
 def reference_runs(text):

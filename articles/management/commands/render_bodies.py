@@ -3,7 +3,7 @@
     manage.py render_bodies [--dry-run] [--batch-size N]
 
 Run it after a deploy that changes the renderer (articles/markup.py, the language detection of
-articles/ingest/language.py, or markdown-it-py): their key (markup.RENDERER) changes, and until
+articles/language.py, or markdown-it-py): their key (markup.RENDERER) changes, and until
 this runs every article page renders its body on each view. Pages are correct meanwhile, only
 slower. Prints one line, "render_bodies: N of M articles rendered"; a second run renders 0.
 """
