@@ -1,16 +1,15 @@
-"""Shared fixtures: the sample capture, a small article factory and logged-in clients."""
+"""Shared fixtures: the sample capture, a small article factory, one account for each role
+(editor, chief_editor, superuser) and logged-in clients."""
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from articles.models import Agency, Article, Caption
-
-SAMPLE = Path(__file__).resolve().parent.parent / "articles" / "sample_data" / "kerry-lavrov.txt"
-SAMPLE_SLUG = "kerry-lavrov-rapport-smoothed-path-to-syria-deal"
+from tests.helpers.sample import SAMPLE
+from tests.helpers.users import role_user
 
 
 @pytest.fixture
@@ -51,19 +50,6 @@ def agency(db):
     )
 
 
-def role_user(django_user_model, username, group):
-    """A staff account in one of the real groups of the role migration (articles.roles): what
-    it may do is what that role may do, never more (a fixture holding every permission once
-    hid that an editor could withdraw articles through an import)."""
-    from django.contrib.auth.models import Group
-
-    user = django_user_model.objects.create_user(
-        username, password=f"{username}-pass", is_staff=True
-    )
-    user.groups.add(Group.objects.get(name=group))
-    return user
-
-
 @pytest.fixture
 def editor(django_user_model, roles):
     """An editor: the Editors group (writes, corrects, imports; cannot publish or delete)."""
@@ -90,6 +76,14 @@ def chief_editor(django_user_model, roles):
 def chief_editor_client(client, chief_editor):
     client.force_login(chief_editor)
     return client
+
+
+@pytest.fixture
+def superuser(db, django_user_model):
+    """An administrator: a superuser, who may do everything (username "admin", password
+    "admin-pass"). For what no role of articles.roles is given: the user admin, and forms read
+    as they are before a role's own changes."""
+    return django_user_model.objects.create_superuser("admin", password="admin-pass")
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ that its body is rendered on demand until `manage.py render_bodies` or a save st
 Making the keys here would need today's renderer, and no operation uses the application's code,
 so that `migrate` keeps working when those modules change or move.
 
-SQLite drops a table's triggers when a migration rebuilds the table: tests/test_rendered_body.py
+SQLite drops a table's triggers when a migration rebuilds the table: tests/core/test_rendered_body.py
 checks that the trigger is there after all migrations, on both databases."""
 
 from django.db import migrations

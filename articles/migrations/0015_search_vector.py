@@ -20,7 +20,7 @@ when it has at most 200,000 characters; a longer one is found by its first 200,0
 
 The configuration of each language is that of articles.search.POSTGRES_CONFIGS, copied here
 as it was: a change there needs a migration that replaces `articles_search_config` and sets
-the rows' columns again (tests/test_search_index.py compares the two).
+the rows' columns again (tests/reader/test_search_index.py compares the two).
 """
 
 from django.db import migrations

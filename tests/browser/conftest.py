@@ -22,7 +22,7 @@ from playwright.sync_api import sync_playwright
 from articles.ingest.writer import ingest
 from articles.models import Alert, Article, Author, Caption, Correction
 from articles.reader.page_cache import public_page_names
-from tests.conftest import SAMPLE_SLUG
+from tests.helpers.sample import SAMPLE_SLUG
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls made by the
 # fixtures here are still plain synchronous calls.

@@ -10,6 +10,7 @@ from articles.admin.editing import MAX_PREVIEW_BYTES, describe_reading, reading_
 from articles.markup import render_body
 from articles.models import Article
 from tests.browser.conftest import DESKTOP, MULTILINGUAL_BODY
+from tests.helpers.browser import log_in_and_open
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -45,19 +46,6 @@ def watch(page, host):
     return seen
 
 
-def log_in(page, live_server, editor, path):
-    """Log in through the admin's form, then open path (a page of its own, not the login's
-    redirect, so that its response and headers are at hand)."""
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", editor.username)
-    page.fill("#id_password", "editor-pass")
-    with page.expect_navigation(url=f"{live_server.url}/admin/"):
-        page.click("input[type=submit]")
-    response = page.goto(live_server.url + path)
-    page.locator("#id_body").wait_for()
-    return response
-
-
 def until(page, read, expected, timeout_ms=10_000):
     """Wait until read() gives expected. (Polled from here: page.wait_for_function evaluates
     a string, which the Content-Security-Policy forbids.)"""
@@ -75,7 +63,7 @@ def preview_html(page):
 def test_typing_updates_the_preview_and_the_word_count(page, live_server, editor, article):
     seen = watch(page, urlsplit(live_server.url).netloc)
     path = f"/admin/articles/article/{article.pk}/change/"
-    response = log_in(page, live_server, editor, path)
+    response = log_in_and_open(page, live_server, editor, path)
     # The site's own Content-Security-Policy (settings): no inline script or style.
     csp = response.headers["content-security-policy"]
     assert "'unsafe-inline'" not in csp and "style-src 'self'" in csp
@@ -107,7 +95,7 @@ def test_typing_updates_the_preview_and_the_word_count(page, live_server, editor
 
 
 def test_the_count_in_the_browser_matches_the_servers(page, live_server, editor, article):
-    log_in(page, live_server, editor, f"/admin/articles/article/{article.pk}/change/")
+    log_in_and_open(page, live_server, editor, f"/admin/articles/article/{article.pk}/change/")
     body = MULTILINGUAL_BODY + "\nTom &amp; Jerry — *don't* 1,851 U.S. 北京出版社的展台。\n"
     expected = describe_reading(*reading_stats(render_body(body, language="en")))
     assert expected != "4 words · 1 min read"
@@ -121,7 +109,7 @@ def test_the_count_in_the_browser_matches_the_servers(page, live_server, editor,
 def test_a_change_of_language_reaches_the_preview(page, live_server, editor, article):
     article.body = "«Мы продолжим переговоры»"
     article.save()
-    log_in(page, live_server, editor, f"/admin/articles/article/{article.pk}/change/")
+    log_in_and_open(page, live_server, editor, f"/admin/articles/article/{article.pk}/change/")
     assert 'lang="ru"' in preview_html(page)
 
     page.locator("#id_language").fill("ru")
@@ -133,7 +121,7 @@ def test_a_change_of_language_reaches_the_preview(page, live_server, editor, art
 
 def test_a_body_over_the_limit_is_not_sent(page, live_server, editor, article):
     seen = watch(page, urlsplit(live_server.url).netloc)
-    log_in(page, live_server, editor, f"/admin/articles/article/{article.pk}/change/")
+    log_in_and_open(page, live_server, editor, f"/admin/articles/article/{article.pk}/change/")
 
     page.locator("#id_body").fill("a" * (MAX_PREVIEW_BYTES + 1))
 
@@ -171,7 +159,7 @@ def test_the_preview_follows_the_admins_colour_scheme(browser, live_server, edit
     context = browser.new_context(viewport=DESKTOP, color_scheme=scheme)
     try:
         page = context.new_page()
-        log_in(page, live_server, editor, f"/admin/articles/article/{article.pk}/change/")
+        log_in_and_open(page, live_server, editor, f"/admin/articles/article/{article.pk}/change/")
         preview = page.locator("#id_body_preview")
         fg, bg = colours(preview)
         heading_fg, heading_bg = colours(preview.locator("h2"))

@@ -31,11 +31,6 @@ RECORD_VIOLATIONS = (
 )
 
 
-@pytest.fixture
-def chief(django_user_model):
-    return django_user_model.objects.create_superuser("chief", password="chief-pass")
-
-
 def log_in(page, live_server, username, password):
     page.goto(f"{live_server.url}/admin/login/")
     page.fill("#id_username", username)
@@ -44,12 +39,12 @@ def log_in(page, live_server, username, password):
 
 
 def test_the_admin_runs_under_the_policy_without_violations(
-    page, live_server, chief, sample_article
+    page, live_server, superuser, sample_article
 ):
     Alert.objects.create(text="Ceasefire talks resume in Geneva")
     page.add_init_script(RECORD_VIOLATIONS)
     seen = watch(page)
-    log_in(page, live_server, "chief", "chief-pass")
+    log_in(page, live_server, "admin", "admin-pass")
     pk = sample_article.pk
     paths = [
         "/admin/",
@@ -65,7 +60,7 @@ def test_the_admin_runs_under_the_policy_without_violations(
         "/admin/articles/alert/",
         "/admin/articles/ingestrecord/",
         "/admin/auth/user/",
-        f"/admin/auth/user/{chief.pk}/change/",
+        f"/admin/auth/user/{superuser.pk}/change/",
         "/admin/auth/group/add/",
         "/admin/axes/accessattempt/",
         "/admin/password_change/",
@@ -79,11 +74,11 @@ def test_the_admin_runs_under_the_policy_without_violations(
         assert seen == [], path
 
 
-def test_the_login_and_lockout_pages_run_under_the_policy(page, live_server, chief):
+def test_the_login_and_lockout_pages_run_under_the_policy(page, live_server, superuser):
     page.add_init_script(RECORD_VIOLATIONS)
     seen = watch(page)
     for _ in range(5):
-        log_in(page, live_server, "chief", "wrong")
+        log_in(page, live_server, "admin", "wrong")
     assert page.locator("h1").text_content() == "Too many failed logins"
     assert violations(page) == []
     assert seen == [

@@ -4,10 +4,11 @@ what they changed, and the second editor's typing is still in the form; saving a
 purpose, goes through. Runs on SQLite and on PostgreSQL (DATABASE_URL)."""
 
 import pytest
-from django.contrib.auth.models import Permission
 
 from articles.models import Article
 from tests.browser.conftest import DESKTOP
+from tests.helpers.browser import log_in_and_open
+from tests.helpers.users import article_editor
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -18,14 +19,6 @@ BOB_BODY = BODY + "\n\nA closing paragraph Bob typed while Alice was saving."
 def lf(text):
     """Browsers send line breaks as CR LF."""
     return text.replace("\r\n", "\n")
-
-
-def make_editor(django_user_model, username, first_name):
-    user = django_user_model.objects.create_user(
-        username, password=f"{username}-pass", is_staff=True, first_name=first_name
-    )
-    user.user_permissions.set(Permission.objects.filter(content_type__app_label="articles"))
-    return user
 
 
 @pytest.fixture
@@ -48,13 +41,7 @@ def open_as(browser, live_server):
         errors = []
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.errors = errors
-        page.goto(f"{live_server.url}/admin/login/")
-        page.fill("#id_username", user.username)
-        page.fill("#id_password", f"{user.username}-pass")
-        with page.expect_navigation(url=f"{live_server.url}/admin/"):
-            page.click("input[type=submit]")
-        page.goto(live_server.url + path)
-        page.locator("#id_body").wait_for()
+        log_in_and_open(page, live_server, user, path)
         return page
 
     yield open_page
@@ -70,8 +57,8 @@ def save(page):
 def test_the_second_editors_save_is_refused_and_their_text_kept(
     open_as, django_user_model, article, live_server
 ):
-    alice = make_editor(django_user_model, "alice", "Alice")
-    bob = make_editor(django_user_model, "bob", "Bob")
+    alice = article_editor(django_user_model, "alice", "Alice")
+    bob = article_editor(django_user_model, "bob", "Bob")
     path = f"/admin/articles/article/{article.pk}/change/"
     alice_page = open_as(alice, path)
     bob_page = open_as(bob, path)

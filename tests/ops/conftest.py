@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.conftest import SAMPLE, SAMPLE_SLUG
+from tests.helpers.sample import SAMPLE, SAMPLE_SLUG
 
 from .servers import AppServer, PrivatePostgres, PrivateRedis, manage, private_dir, site_env
 

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import SAMPLE
+from tests.helpers.sample import SAMPLE
 
 from .conftest import ADMIN_PASSWORD, ADMIN_USERNAME, ARTICLE_PATH, HEADLINE, UNCACHED
 from .servers import PG_BIN, manage, site_env

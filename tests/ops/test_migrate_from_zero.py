@@ -11,7 +11,6 @@ Unlike the other tests here, these need no gunicorn nor private servers: the pyt
 database, and a new SQLite file or PostgreSQL database next to it.
 """
 
-import importlib
 import json
 import os
 import subprocess
@@ -27,8 +26,9 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 
+from tests.helpers.migrations import migrated_state
+
 REPO = Path(__file__).resolve().parents[2]
-TRIGGER = importlib.import_module("articles.migrations.0010_rendered_body_key_trigger").TRIGGER
 # Live code no migration may import. articles.models imports the renderer, so these are loaded
 # when Django starts: the subprocess takes them out of sys.modules after django.setup() and
 # refuses to import them again.
@@ -77,51 +77,10 @@ from django.db import connection
 # Without the system checks, which load the site's URLs and templates (they import the renderer).
 execute_from_command_line(["manage.py", "migrate", "--noinput", "--skip-checks", "-v", "0"])
 
-from tests.ops.test_migrate_from_zero import migrated_state
+from tests.helpers.migrations import migrated_state
 
 print(json.dumps(migrated_state(connection)))
 """
-
-
-def trigger_tables(connection):
-    """The tables that have the rendered-body trigger."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute(
-                "SELECT tbl_name FROM sqlite_master WHERE type = 'trigger' AND name = %s",
-                [TRIGGER],
-            )
-        else:
-            cursor.execute(
-                "SELECT tgrelid::regclass::text FROM pg_trigger WHERE tgname = %s", [TRIGGER]
-            )
-        return [table for (table,) in cursor.fetchall()]
-
-
-def migrated_state(connection):
-    """What the checks compare, as JSON-ready values: the migrations still to apply, every
-    migration on disk that is not recorded as applied, the latest migration of the articles
-    app, the groups' permissions ("app_label.codename") and the tables with the trigger."""
-    from django.contrib.auth.models import Group
-
-    executor = MigrationExecutor(connection)
-    graph = executor.loader.graph
-    applied = set(MigrationRecorder(connection).applied_migrations())
-    groups = {
-        group.name: sorted(
-            f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.all()
-        )
-        for group in Group.objects.prefetch_related("permissions__content_type")
-    }
-    return {
-        "plan": [str(migration) for migration, _ in executor.migration_plan(graph.leaf_nodes())],
-        "not_applied": sorted(f"{app}.{name}" for app, name in set(graph.nodes) - applied),
-        "latest_articles_applied": [
-            f"{app}.{name}" for app, name in graph.leaf_nodes("articles") if (app, name) in applied
-        ],
-        "groups": groups,
-        "trigger": trigger_tables(connection),
-    }
 
 
 def check(state):

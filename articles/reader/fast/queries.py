@@ -5,7 +5,7 @@ article page's three queries took 3.4 ms, 0.4 ms of it in the database), while t
 uncached article page has about 1.4 ms to stay within 30 % of the benchmark's floor (issue 5,
 docs/benchmarks.md). So the article page and the article lists run these fixed statements,
 and build model instances as Model.from_db() does (_Loader). The rules they apply are the
-ORM's own and are tested against it (tests/test_reader_queries.py):
+ORM's own and are tested against it (tests/reader/test_reader_queries.py):
 
 - published: ArticleQuerySet.published() (status published, publication time come);
 - the active alert: AlertQuerySet.active(), the latest start first;
