@@ -7,7 +7,7 @@ implementations, picked on every call by READER_FAST_QUERIES (settings, default 
   behaviour; the alert is then looked up by the context processor, in a query of its own.
 
 Both render every public page byte for byte the same (tests/reader/test_fast_seam.py); the
-fast one makes fewer queries (tests/test_query_counts.py counts them with the switch on).
+fast one makes fewer queries (tests/reader/test_query_counts.py counts them with the switch on).
 The reader's views and context processor call this module; nothing else in articles/reader/
 calls articles/reader/fast/.
 

@@ -158,7 +158,7 @@ def public_data(transactional_db, sample_article, live_server):
 # The pages the sweeps visit for each public page, that is each view marked public_page()
 # (page_cache.public_page_names(), in the URLconf's order): URL name -> [(name, its URL
 # kwargs for the data of public_data)]. The feeds, sitemaps and robots.txt are not HTML pages:
-# none here (tests/test_feeds.py, tests/test_sitemaps.py check them). A page marked public
+# none here (tests/reader/test_feeds.py, tests/reader/test_sitemaps.py check them). A page marked public
 # and missing here stops the collection: say which pages the sweeps visit for it.
 _PAGES_OF = {
     "articles:home": [("home", lambda d: {})],
