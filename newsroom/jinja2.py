@@ -26,6 +26,7 @@ from django.utils.timezone import template_localtime
 from jinja2 import Undefined, pass_environment
 from markupsafe import Markup, escape
 
+from articles import times
 from articles.addresses import address, static_address
 from articles.reader import templating, text_size
 from articles.reader.context_processors import reader as reader_context
@@ -67,7 +68,7 @@ def environment(**options):
     )
     env.filters.update(
         lang_runs=templating.lang_runs,
-        isotime=templating.isotime,
+        isotime=times.isotime,
         date=date,
         # Django's, not Jinja2's: `urlencode("")` quotes "/" too.
         urlencode=defaultfilters.urlencode,

@@ -22,7 +22,7 @@ from django.utils.html import format_html
 from articles import publishing
 from articles.models import Article, Correction
 from articles.publishing import READER_STATES, may_publish, reader_state, state_label
-from articles.reader.templating import isotime
+from articles.times import isotime
 
 PUBLISHING_FIELDS = ("status", "published_at")
 

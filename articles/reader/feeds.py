@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, rfc3339_date
 from django.utils.html import escape
 
+from articles import times
 from articles.models import Article
 from articles.reader import metadata
 
@@ -142,8 +143,8 @@ def json_feed(request):
             "title": article.headline,
             "content_html": article.body_html(),
             "summary": metadata.meta_description(article),
-            "date_published": metadata.iso_datetime(article.published_at),
-            "date_modified": metadata.iso_datetime(metadata.modified_at(article)),
+            "date_published": times.iso_datetime(article.published_at),
+            "date_modified": times.iso_datetime(metadata.modified_at(article)),
             "language": article.language,
         }
         authors = [

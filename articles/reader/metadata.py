@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from articles.addresses import address, static_address
+from articles.times import iso_datetime
 
 DESCRIPTION_LENGTH = 160
 
@@ -82,12 +83,6 @@ _FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
 # "<" of the text is escaped and each tag is whole): what Django's strip_tags removes there,
 # without its HTML parser (a tenth of the head metadata's time).
 _TAG = re.compile(r"<[^>]*>")
-
-
-def iso_datetime(value, zone=None) -> str:
-    """Strict ISO 8601 / RFC 3339 in the site's time zone (or `zone`, when the caller has
-    already looked it up), with offset, whole seconds: "2026-11-27T10:00:00+00:00"."""
-    return timezone.localtime(value, zone).replace(microsecond=0).isoformat()
 
 
 def modified_at(article):

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.xmlutils import SimplerXMLGenerator
 from django.views.decorators.http import require_safe
 
+from articles import times
 from articles.models import Agency, Article, Author
 from articles.reader import metadata
 
@@ -118,7 +119,7 @@ def news_sitemap(request):
         xml.addQuickElement("news:name", settings.SITE_NAME)
         xml.addQuickElement("news:language", metadata.news_language(article.language))
         xml.endElement("news:publication")
-        xml.addQuickElement("news:publication_date", metadata.iso_datetime(article.published_at))
+        xml.addQuickElement("news:publication_date", times.iso_datetime(article.published_at))
         xml.addQuickElement("news:title", article.headline)
         xml.endElement("news:news")
         xml.endElement("url")

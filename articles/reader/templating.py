@@ -29,14 +29,6 @@ def lang_runs(value, language="en"):
     return SafeString(mark_language_runs(str(value), str(language or "en"), escape=html.escape))
 
 
-def isotime(value) -> str:
-    """ISO 8601 in the site's time zone, whole seconds, offset with a colon:
-    "2026-11-27T10:00:00+00:00". Empty for anything that is not an aware datetime."""
-    if not isinstance(value, datetime) or timezone.is_naive(value):
-        return ""
-    return metadata.iso_datetime(value)
-
-
 def time_element(value):
     """<time datetime="2026-11-27T10:00:00+00:00">27 November 2026, 10:00 UTC</time>, in the
     site's time zone; nothing for anything that is not an aware datetime.
@@ -57,7 +49,7 @@ def time_element(value):
     if len(_time_elements) >= 4096:
         _time_elements.clear()
     local = value.astimezone(zone)
-    iso = local.replace(microsecond=0).isoformat()  # metadata.iso_datetime
+    iso = local.replace(microsecond=0).isoformat()  # articles.times.iso_datetime
     # Digits, the month's name and a zoneinfo abbreviation: nothing to escape. (The site is
     # in English: the name is the one of the language active when first built.)
     shown = f"{local.day} {MONTHS[local.month]} {local.year}, {local:%H:%M} {local.tzname()}"
