@@ -3,7 +3,7 @@
 reverse() resolves the URL name, checks the pattern and quotes the result on every call, and a
 static file's address is a look-up in the manifest of hashed names; a page has 15 to 30 of
 them (its constant links, 20 article links on a listing), a noticeable part of an uncached
-page's time (figures in docs/benchmarks.md, "Addresses"). So:
+page's time (figures in docs/benchmarks.md, "Measurements behind the code"). So:
 
 - address(name, *args): reverse(name, args=args), memoized per script prefix: the page's
   constant links (home, archive, search, feeds, text sizes);

@@ -208,7 +208,8 @@ def non_latin_runs(text: str) -> list[tuple[int, int, str]]:
     has kana, else "zh"). Scripts without a language (unknown ones) are skipped.
 
     One regular expression finds the runs (one alternative per script group, compiled at
-    import from _RANGES): a character-by-character loop cost a Korean caption ~60 µs.
+    import from _RANGES): a character-by-character loop in Python was slow even on a short
+    Korean caption (figures in docs/benchmarks.md, "Measurements behind the code").
     """
     if _MAYBE_OTHER_SCRIPT.search(text) is None:
         return []

@@ -56,9 +56,10 @@ def revisions(**kwargs):
 RTL_LANGUAGES = {"ar", "he", "fa", "ur", "yi", "ps", "sd", "ug", "dv", "ckb"}
 
 # The longest body an article may have, in bytes of UTF-8: some 40,000 English words, several
-# times the longest news story. Rendering Markdown costs up to about a second at this size
-# for the worst text (a run of "![" takes the parser longest), and each save, preview and
-# uncached page renders it; a megabyte of such text took 26 s.
+# times the longest news story. Rendering Markdown takes time that grows faster than the text,
+# most for the worst text (a run of "![" takes the parser longest), and each save, preview and
+# uncached page renders it: at this size the worst text stays bearable, a megabyte of it is far
+# too slow (figures in docs/benchmarks.md, "Measurements behind the code").
 MAX_BODY_BYTES = 250_000
 
 

@@ -423,8 +423,9 @@ def text_diff(old, new):
 
 # Word diffs compare at most this many words and spaces on each side after the common start
 # and end are set aside: SequenceMatcher takes time in the product of the two lengths (a
-# 50 KB paragraph rewritten took minutes). Longer changes are shown whole, deleted and
-# inserted, with a note.
+# long paragraph rewritten took far longer than any request may; figures in
+# docs/benchmarks.md, "Measurements behind the code"). Longer changes are shown whole, deleted
+# and inserted, with a note.
 MAX_DIFF_WORDS = 4000
 TOO_LONG_TO_COMPARE = "(changed part too long to compare word by word: shown whole)"
 

@@ -9,8 +9,9 @@ text-search configuration of its own language (`english` for "en", "en-GB", ...;
 Korean included, where `simple` matches whole words without stemming). The query is read with
 the same configuration as the article, so "deals" finds "deal" in English articles.
 
-The vectors are stored, not computed per search (computed, a query took 9 to 24 s at 10,000
-articles): migration 0015 adds two columns the model does not declare, `search_config` and
+The vectors are stored, not computed per search (computed, every query parsed every article's
+text again: far too slow at archive scale; figures in docs/benchmarks.md, "Measurements behind
+the code"): migration 0015 adds two columns the model does not declare, `search_config` and
 `search_vector`, kept by a trigger, with a GIN index on the vector. The configuration differs
 from row to row, so the match is one arm per configuration, `search_config = 'english' AND
 search_vector @@ websearch_to_tsquery('english', q)`, joined with OR: each query is a constant,
@@ -47,7 +48,8 @@ from articles.markup import mark_language_runs
 MAX_QUERY_LENGTH = 200
 # Both searches use the first words only: in the fallback each word is three LIKEs over every
 # article; on PostgreSQL ts_rank's cost grows with the words of the query, for every match (a
-# 200-character query of 23 words matching all 10,000 benchmark articles took 1.3 s to rank).
+# query of MAX_QUERY_LENGTH characters matching every benchmark article was slow to rank;
+# figures in docs/benchmarks.md, "Measurements behind the code").
 MAX_WORDS = 10
 
 # Primary language subtag -> PostgreSQL text-search configuration (all built in since 9.x).

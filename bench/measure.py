@@ -364,15 +364,20 @@ def write(report, output=ROOT / "docs" / "benchmarks.md", results=ROOT / "bench"
 
 
 def kept_sections(output, text):
-    """`text` with the section bench/search.py wrote in the page before (between its
-    markers), if any, before "How it measures": a rerun of bench/run does not drop it."""
-    start, end = "<!-- bench/search.py -->", "<!-- /bench/search.py -->"
+    """`text` with every marked section of the page before, if any, before "How it measures",
+    in the order they came there: a rerun of bench/run drops none of them. A marked section
+    runs from "<!-- NAME -->" to the first "<!-- /NAME -->" after it, markers included:
+    bench/search.py's, and the measurements behind the code, written by hand."""
     previous = output.read_text() if output.exists() else ""
-    if start not in previous or end not in previous:
+    kept = [
+        section.group(0)
+        for section in re.finditer(r"<!-- ([^/\n][^\n]*?) -->.*?<!-- /\1 -->", previous, re.S)
+    ]
+    if not kept:
         return text
-    kept = start + previous.split(start, 1)[1].split(end, 1)[0] + end
     head, method = text.split("\n## How it measures", 1)
-    return f"{head.rstrip()}\n\n{kept}\n\n## How it measures{method}"
+    sections = "\n\n".join(kept)
+    return f"{head.rstrip()}\n\n{sections}\n\n## How it measures{method}"
 
 
 METHOD = """

@@ -1,8 +1,9 @@
 """The Jinja2 environment of the reader pages (TEMPLATES in settings: templates/jinja2/).
 
 Readers' pages render with Jinja2 through Django's own backend, because Django's template
-language was most of an uncached page's time (issue 5: 1.4 of the article page's 5.7 ms, 3.4 of
-the home page's 4.8 ms). The admin, its templates and the sitemaps stay with Django's language.
+language was much of an uncached page's time, most of the home page's (figures in
+docs/benchmarks.md, "Measurements behind the code"). The admin, its templates and the sitemaps
+stay with Django's language.
 
 Templates see what Django's templates saw, spelt as functions: `url("articles:home")`,
 `static("css/site.css")` (both memoized: articles.addresses), `time_element(value)`,
@@ -97,7 +98,7 @@ def frame(environment, name, **slots):
     """`{{ frame("head_links") }}`: a part of the page frame (templates/jinja2/frame/<name>.html:
     the links to the feeds, stylesheet and scripts, the site's header), rendered once per
     process and script prefix. A few dozen addresses and names printed on every page were a
-    tenth of an uncached article page's time (issue 5).
+    noticeable part of an uncached article page's time.
 
     `slots`: the values that differ from page to page (`frame("site_header", next=...)`). The
     part is rendered once with a marker where its template prints each slot (`{{ next }}`, no

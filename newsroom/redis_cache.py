@@ -1,9 +1,10 @@
 """Django's RedisCache, with one redis.Redis client per connection pool.
 
 Django's client builds a new redis.Redis object for every cache call, and redis-py fills a table
-of some 170 response callbacks in each: a fifth of a page-cache hit. A redis.Redis object is
-safe to share between threads (each command takes a connection from the pool), and the pool
-itself reconnects after a fork, so one client per pool serves every call.
+of some 170 response callbacks in each: a large part of a page-cache hit (figures in
+docs/benchmarks.md, "Measurements behind the code"). A redis.Redis object is safe to share
+between threads (each command takes a connection from the pool), and the pool itself
+reconnects after a fork, so one client per pool serves every call.
 
 It builds on Django's undocumented RedisCacheClient (its get_client(), _get_connection_pool()
 and _client, and RedisCache._class): see articles/reader/fast/README.md and

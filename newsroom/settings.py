@@ -191,7 +191,8 @@ if DATABASES["default"]["NAME"] == str(DEFAULT_DATABASE):
     # SQLite makes the file, not its folder: a new site (a wheel run in an empty directory) has none.
     DEFAULT_DATABASE.parent.mkdir(parents=True, exist_ok=True)
 # Persistent connections, checked before each request reuses them, so a database restart
-# costs the first request nothing (issue 5: a new connection per request halves the rate).
+# costs the first request nothing (a new connection for every request would be a large part
+# of each uncached page's time; figures in docs/benchmarks.md, "Measurements behind the code").
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=600))
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 # PostgreSQL through Django's backend with a health check that polls the socket before it
@@ -241,8 +242,9 @@ if READER_PREPARED_STATEMENTS:
     # Prepared statements run with the plan made for them once (a "generic" plan). Left to
     # choose (plan_cache_mode=auto), PostgreSQL planned the list statements again on every
     # execution: their LIMIT is a parameter, so the generic plan's estimate looked costly
-    # beside a plan for LIMIT 20, although it is the same plan (0.3 ms of planning per home
-    # page). Only prepared statements follow this setting: the ORM's are not prepared.
+    # beside a plan for LIMIT 20, although it is the same plan (planning again was a
+    # noticeable part of the home page). Only prepared statements follow this setting: the
+    # ORM's are not prepared.
     for database in DATABASES.values():
         if database["ENGINE"] == POSTGRESQL_ENGINE:
             options = database.setdefault("OPTIONS", {})
@@ -274,7 +276,8 @@ PAGE_CACHE_ENABLED = env.bool("PAGE_CACHE_ENABLED", default=bool(env.str("CACHE_
 PAGE_CACHE_DEBT_CHECK = env.float("PAGE_CACHE_DEBT_CHECK", default=2.0)
 # X-Page-Cache: miss/hit on the pages the page cache stored or served, to see what it does.
 # Off by default in production: nginx's micro-cache parses every header of a cached page on
-# each hit, and each one costs it about 1.5 % of its rate (docs/benchmarks.md).
+# each hit, and each one costs it a measurable part of its rate (docs/benchmarks.md,
+# "Measurements behind the code").
 PAGE_CACHE_STATUS_HEADER = env.bool("PAGE_CACHE_STATUS_HEADER", default=DEBUG)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

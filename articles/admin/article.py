@@ -257,12 +257,13 @@ class ArticleAdmin(RevisionHistoryAdmin):
     def get_search_results(self, request, queryset, search_term):
         """On PostgreSQL: the term in the headline or slug, or its words in the stored
         text-search vector (the readers' search index, articles.search), instead of a
-        substring of every body (an `ILIKE` over each body took 12.9 s at 51,000 articles).
-        Elsewhere search_fields, as declared.
+        substring of every body (an `ILIKE` reads each body of the archive: far too slow for a
+        search at archive scale). Elsewhere search_fields, as declared.
 
         The two as a UNION of ids: in one OR, the `ILIKE` would make PostgreSQL read every
-        row's vector too, instead of the index (0.2 s instead of 0.06 s at 51,000 articles,
-        for each of the change list's four queries that filter by the search)."""
+        row's vector too, instead of the index: much slower, for each of the change
+        list's four queries that filter by the search (figures in docs/benchmarks.md,
+        "Measurements behind the code")."""
         term = search_term.strip()
         if not term or connections[queryset.db].vendor != "postgresql":
             return super().get_search_results(request, queryset, search_term)

@@ -34,13 +34,14 @@ def time_element(value):
     site's time zone; nothing for anything that is not an aware datetime.
 
     Times are shown one way everywhere: "j F Y, H:i T" in Django's date format, spelt out
-    (Django's date formatting cost a listing a millisecond)."""
+    (Django's date formatting was a noticeable part of a listing's time)."""
     if not isinstance(value, datetime) or value.utcoffset() is None:
         return ""
     zone = timezone.get_current_timezone()
     # The same moment in the same zone is the same element: a listing's times are built once
-    # per process, not on every page (building one costs ~15 µs). timestamp() tells apart the
-    # two moments of a wall time that occurs twice (`fold`); datetime equality may not.
+    # per process, not on every page (a listing has many, each built with a zone conversion and
+    # string formatting). timestamp() tells apart the two moments of a wall time that occurs
+    # twice (`fold`); datetime equality may not.
     key = (value.timestamp(), zone)
     try:
         return _time_elements[key]

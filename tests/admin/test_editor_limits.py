@@ -1,6 +1,7 @@
-"""Slow editor paths, bounded (issue 15, finding 11), each tested at the size the probe used.
+"""Slow editor paths, bounded, each tested at the size the security probe used.
 
-Before: the body preview of 1 MB of "![" took 26 s and the change form rendered it on every
+Before: the body preview of 1 MB of "![" took far longer than any request may (figures in
+docs/benchmarks.md, "Measurements behind the code") and the change form rendered it on every
 load; the history diff of a 50 KB one-paragraph body timed out (500); an article over 2.5 MB
 (possible through ingest) could not be saved in the admin (400). Now a body has a limit
 (Article: MAX_BODY_BYTES, 250 KB of UTF-8) that ingest, the form and the preview apply with a

@@ -1,4 +1,4 @@
-"""Role rules on every door that changes what readers see (issue 15, findings 1 and 2).
+"""Role rules on every door that changes what readers see (findings of the security probe).
 
 The accounts are the real groups of the role migration (the conftest's editor and chief_editor):
 an editor may not publish, schedule or withdraw; a chief editor may. Before these rules an editor
@@ -61,7 +61,7 @@ def change_page(client, article):
     return client.get(f"{ARTICLES}{article.pk}/change/")
 
 
-# --- Finding 1: an agency cancellation imported by an editor ----------------------------------
+# --- An agency cancellation imported by an editor ---------------------------------------------
 
 
 @pytest.mark.parametrize("fmt", CANCELLATIONS)
@@ -194,7 +194,7 @@ def test_the_writer_publishes_nothing_for_an_editor_whatever_it_is_asked(editor,
     assert client.get(result.article.get_absolute_url()).status_code == 404
 
 
-# --- Finding 2: restoring a revision of a deleted article -------------------------------------
+# --- Restoring a revision of a deleted article ------------------------------------------------
 
 
 def deleted_published_article(make_article, chief):

@@ -1,6 +1,6 @@
-"""Interrupted import (issue 6): killing `manage.py ingest DIR` in the middle of a batch leaves
-every file either fully imported (article, captions, revision and ingest record) or not at
-all, and running the command again completes the batch.
+"""Interrupted import: killing `manage.py ingest DIR` in the middle of a batch leaves every file
+either fully imported (article, captions, revision and ingest record) or not at all, and running
+the command again completes the batch.
 
 Real processes on a real database: the command runs in a subprocess on the test run's
 database (PostgreSQL: pytest-django's test database, in a transactional test; SQLite: a

@@ -1,6 +1,7 @@
-"""Specification of the memory `manage.py ingest` may take (security probe finding 10: the
-batch read 250 files at once, 20 files of 25 MB peaked at 586 MB, and `ingest /dev/zero`
-ended in MemoryError).
+"""Specification of the memory `manage.py ingest` may take (a finding of the security probe:
+the batch read 250 files at once, so 20 files of 25 MB were all held together, and `ingest
+/dev/zero` ended in MemoryError; figures in docs/benchmarks.md, "Measurements behind the
+code").
 
 A chunk of files is bounded by bytes (batch.CHUNK_BYTES) as well as by count, and a file over
 settings.INGEST_MAX_FILE_BYTES is refused by name without being read. Memory is measured, not

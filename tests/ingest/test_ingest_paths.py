@@ -1,7 +1,7 @@
 """Specification of what `manage.py ingest` reads: regular files only, never through a symbolic
-link unless --follow-links, and then never out of the folder given (security probe finding 7:
-a link to the project's .env became an article whose headline held the SECRET_KEY, its bytes
-kept in the ingest record for every editor to read).
+link unless --follow-links, and then never out of the folder given (a finding of the security
+probe: a link to the project's .env became an article whose headline held the SECRET_KEY, its
+bytes kept in the ingest record for every editor to read).
 
 Every case uses the real thing: links made with os.symlink, FIFOs with os.mkfifo, a Unix
 socket, /dev/zero and /dev/null. A refused path is an error line naming it, counted as failed

@@ -1,4 +1,4 @@
-"""One bad character fails its file, never the batch (issue 15, finding 8).
+"""One bad character fails its file, never the batch (a finding of the security probe).
 
 A NUL (PostgreSQL refuses it in any text) or a lone surrogate (not text at all: it cannot be
 encoded as UTF-8 on either database) in an agency item used to stop `manage.py ingest` with a

@@ -1,5 +1,6 @@
-"""A hung PostgreSQL (issue 15, finding 6): every process of the private cluster is paused with
-SIGSTOP, so connections stay open and nothing answers, as with a frozen server or network path.
+"""A hung PostgreSQL (a finding of the security probe): every process of the private cluster
+is paused with SIGSTOP, so connections stay open and nothing answers, as with a frozen server
+or network path.
 
 Before: a reader's request waited until gunicorn killed the worker (30 s) and got an empty
 reply. Now each wait for the database is bounded (DATABASE_QUERY_TIMEOUT,

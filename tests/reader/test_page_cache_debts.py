@@ -1,13 +1,14 @@
-"""The page cache under a stalled Redis and under hostile query strings (issue 15, findings 3, 5).
+"""The page cache under a stalled Redis and under hostile query strings (security probe findings).
 
-Finding 3: a change committed while Redis was unreachable (paused with SIGSTOP here, a real
-redis-server process of the test's own) used to be logged and forgotten; when Redis came back
-it still held the old generation's pages, and a withdrawn article kept answering 200. Now the
-owed invalidation is recorded in the database and paid before any process serves from the
+A stalled Redis: a change committed while Redis was unreachable (paused with SIGSTOP here, a
+real redis-server process of the test's own) used to be logged and forgotten; when Redis came
+back it still held the old generation's pages, and a withdrawn article kept answering 200. Now
+the owed invalidation is recorded in the database and paid before any process serves from the
 cache again.
 
-Finding 5: every `?cb=N` was a new 16 KB entry kept 24 hours. Now pages are keyed by the
-parameters reader pages read ("page", "q", "p"); the rest is dropped before the view renders.
+Hostile query strings: every `?cb=N` was a new 16 KB entry kept 24 hours. Now pages are keyed
+by the parameters reader pages read ("page", "q", "p"); the rest is dropped before the view
+renders.
 """
 
 import os
@@ -159,7 +160,7 @@ def test_while_a_debt_cannot_be_paid_nothing_is_served_from_the_cache(
     resume(stalled_pages)
 
 
-# --- Finding 5: query strings ---------------------------------------------------------------
+# --- Query strings ---------------------------------------------------------------------------
 
 
 @pytest.fixture

@@ -1,11 +1,11 @@
 """The readers' hot queries, as SQL written once instead of querysets built per request.
 
-Building and compiling a queryset costs Django's ORM 0.3-1.3 ms of Python per query (the
-article page's three queries took 3.4 ms, 0.4 ms of it in the database), while the whole
-uncached article page has about 1.4 ms to stay within 30 % of the benchmark's floor (issue 5,
-docs/benchmarks.md). So the article page and the article lists run these fixed statements,
-and build model instances as Model.from_db() does (_Loader). The rules they apply are the
-ORM's own and are tested against it (tests/reader/test_reader_queries.py):
+Building and compiling a queryset costs Django's ORM more Python per query than the database
+spends answering it, and the article page's queries alone cost more than the whole uncached
+page may take to stay within 30 % of the benchmark's floor (the targets in docs/benchmarks.md;
+figures there, "Measurements behind the code"). So the article page and the article lists run
+these fixed statements, and build model instances as Model.from_db() does (_Loader). The rules
+they apply are the ORM's own and are tested against it (tests/reader/test_reader_queries.py):
 
 - published: ArticleQuerySet.published() (status published, publication time come);
 - the active alert: AlertQuerySet.active(), the latest start first;
@@ -122,8 +122,9 @@ def article_page_sql(connection):
     its agency, the time of its latest correction, the active alert, and its authors and
     captions as two JSON arrays (each author or caption an array of its columns), authors by
     name, captions as Caption.Meta.ordering. One row instead of one per author and caption:
-    the server neither sorts nor sends rows as wide as all their columns together (PostgreSQL
-    CPU per statement about 0.20 -> 0.15 ms)."""
+    the server neither sorts nor sends rows as wide as all their columns together (less of
+    PostgreSQL's CPU per statement: figures in docs/benchmarks.md, "Measurements behind the
+    code")."""
     authors = _json_rows(
         connection,
         AUTHOR_COLUMNS,
@@ -237,7 +238,7 @@ class CardAgency(NamedTuple):
 class Card(NamedTuple):
     """A published article as lists show it (CARD_FIELDS and its agency, or None), read-only.
     Plain tuples rather than model instances: building 20 articles and their 20 agencies with
-    Model.from_db() was a tenth of an uncached home page."""
+    Model.from_db() was a noticeable part of an uncached home page."""
 
     id: int
     headline: str
@@ -266,11 +267,12 @@ _CARD_PUBLISHED_AT = _CARD_VALUES.index(_card_index("published_at"))
 
 class Statement:
     """One of these statements. On PostgreSQL it is prepared once per connection (PREPARE,
-    then EXECUTE with the values): the server plans it once instead of on every request,
-    which was half of the article query's time (0.37 -> 0.20 ms). Prepared statements last as
-    long as the connection (persistent: CONN_MAX_AGE), whatever its transactions do. Off
-    with READER_PREPARED_STATEMENTS=False, for a connection pooler that shares server
-    connections between clients (PgBouncer's transaction pooling)."""
+    then EXECUTE with the values): the server plans it once instead of on every request, and
+    planning was a large part of the article query's time (figures in docs/benchmarks.md,
+    "Measurements behind the code"). Prepared statements last as long as the connection
+    (persistent: CONN_MAX_AGE), whatever its transactions do. Off with
+    READER_PREPARED_STATEMENTS=False, for a connection pooler that shares server connections
+    between clients (PgBouncer's transaction pooling)."""
 
     def __init__(self, name, sql):
         self.name = f"newsroom_{name}"
