@@ -319,6 +319,28 @@ SITE_NAME = env.str("SITE_NAME", default="Newsroom")
 # agency file is a few hundred kilobytes, and a file is held in memory whole while imported.
 INGEST_MAX_FILE_BYTES = env.int("INGEST_MAX_FILE_BYTES", default=20 * 1024 * 1024)
 
+# --- Fetching agency pictures (articles/photos/downloader.py) ---------------------------------
+# Networks that pictures may be fetched from although they are not on the public internet
+# (comma-separated, e.g. 10.20.0.0/16 for a wire server on the office network). Empty by
+# default: loopback, private, link-local, carrier-grade NAT and reserved addresses are refused,
+# so an address sent from outside cannot reach our own machines. The cloud metadata addresses
+# (169.254.169.254, fd00:ec2::254, ...) are refused even when listed.
+PHOTO_FETCH_ALLOWED_NETWORKS = env.list("PHOTO_FETCH_ALLOWED_NETWORKS", default=[])
+# Redirects followed (each new address checked again); one more is refused.
+PHOTO_FETCH_MAX_REDIRECTS = env.int("PHOTO_FETCH_MAX_REDIRECTS", default=3)
+# The largest picture fetched (bytes): refused on its Content-Length, or as soon as more
+# arrives. The whole file is held in memory while it is checked.
+PHOTO_FETCH_MAX_BYTES = env.int("PHOTO_FETCH_MAX_BYTES", default=40 * 1024 * 1024)
+# Seconds to wait for the connection, and for each piece of the answer.
+PHOTO_FETCH_TIMEOUT = env.float("PHOTO_FETCH_TIMEOUT", default=20.0)
+# Seconds for the whole fetch, redirects included: a server sending a byte now and then, each
+# within PHOTO_FETCH_TIMEOUT, is cut off here.
+PHOTO_FETCH_TOTAL_TIMEOUT = env.float("PHOTO_FETCH_TOTAL_TIMEOUT", default=60.0)
+# The most pixels (width x height) a fetched picture may have, checked before it is decoded: a
+# small file can decode to gigabytes ("decompression bomb"; 100 megapixels decode to 300-400 MB).
+# Pillow refuses by itself above about 179 megapixels, whatever this says.
+PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=100_000_000)
+
 # --- Logs --------------------------------------------------------------------------------------
 # Everything to stdout, one record per event, each starting with time, level and logger, so an
 # operator can grep them (gunicorn adds its one line per request: deploy/gunicorn.conf.py).
