@@ -997,3 +997,7 @@ class OwedInvalidation(models.Model):
 
     def __str__(self):
         return f"owed since {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+# The photo library's models live in their own room (tables of this app).
+from articles.photos.models import Photo, Rendition  # noqa: E402,F401

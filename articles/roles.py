@@ -1,9 +1,10 @@
 """The newsroom's two roles, as Django groups with exact permissions.
 
 Editors write and correct: they create and edit drafts, import agency copy, and manage
-captions, corrections, authors and agencies; they cannot publish, unpublish or delete articles.
-Chief editors can do all of that, and also publish, schedule, withdraw and delete articles and
-run breaking-news alerts. The groups are created by a data migration and kept in step by
+captions, corrections, authors and agencies, and add and change photos of the photo library;
+they cannot publish, unpublish or delete articles, nor delete photos. Chief editors can do all
+of that, and also publish, schedule, withdraw and delete articles, delete photos and run
+breaking-news alerts. The groups are created by a data migration and kept in step by
 `manage.py adduser`.
 A change to these permissions needs a data migration that calls sync_groups again.
 """
@@ -21,6 +22,7 @@ EDITOR_PERMISSIONS = {
     "agency": _MANAGE,
     "pendingupdate": ("change", "view"),
     "ingestrecord": ("view",),
+    "photo": ("add", "change", "view"),
 }
 
 CHIEF_EDITOR_PERMISSIONS = {
@@ -28,6 +30,7 @@ CHIEF_EDITOR_PERMISSIONS = {
     "article": ("add", "change", "view", "import", "delete", "publish"),
     "correction": _MANAGE,
     "alert": _MANAGE,
+    "photo": _MANAGE,
 }
 
 ROLES = {"editor": EDITORS, "chief": CHIEF_EDITORS}

@@ -8,6 +8,11 @@ The extension is the one of the image format Pillow reads in the file (.jpg, .pn
 .webp), never the uploader's: the web server in front types media by extension, so a GIF
 uploaded as `x.pdf` is sent as image/gif. A file that is none of those formats (only code that
 bypasses the validator can store one) gets no extension at all.
+
+Names under CONTENT_NAMED ("photos/": the photo library's originals and renditions) are the
+exception: articles/photos makes them from the file's content (a SHA-256), so they are kept as
+given, extension included (AVIF is not one of the formats above), and a file already stored
+under such a name holds the same bytes: it is not written again.
 """
 
 import re
@@ -16,6 +21,7 @@ from pathlib import PurePosixPath
 
 from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
+from django.core.files.utils import validate_file_name
 from PIL import Image, UnidentifiedImageError
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -26,6 +32,8 @@ MAX_PIXELS = 40_000_000
 EXTENSIONS = {"JPEG": ".jpg", "PNG": ".png", "GIF": ".gif", "WEBP": ".webp"}
 FORMATS = set(EXTENSIONS)
 EXTENSION = re.compile(r"\.[a-z0-9]{1,5}")
+# Names made from the content by articles/photos (see the module's docstring).
+CONTENT_NAMED = "photos/"
 
 
 def validate_image(file) -> None:
@@ -102,16 +110,31 @@ def generated_name(filename: str) -> str:
     return uuid.uuid4().hex + (suffix if EXTENSION.fullmatch(suffix) else "")
 
 
+def is_content_named(name) -> bool:
+    return str(name).replace("\\", "/").startswith(CONTENT_NAMED)
+
+
 class GeneratedNameStorage(FileSystemStorage):
     """MEDIA_ROOT, with every new file's name generated (the directory from upload_to kept) and
-    its extension that of the format of its content (see the module's docstring)."""
+    its extension that of the format of its content (see the module's docstring), except the
+    content-derived names under CONTENT_NAMED, kept as given."""
 
     def get_valid_name(self, name):
         return generated_name(name)
 
+    def generate_filename(self, filename):
+        if is_content_named(filename):
+            return validate_file_name(str(filename), allow_relative_path=True)
+        return super().generate_filename(filename)
+
     def save(self, name, content, max_length=None):
         if name is None:
             name = content.name
+        if is_content_named(name):
+            validate_file_name(name, allow_relative_path=True)
+            if self.exists(name):  # the same content, stored before
+                return name
+            return FileSystemStorage.save(self, name, content, max_length=max_length)
         extension = EXTENSIONS.get(verified_format(content), "")
         path = PurePosixPath(name)
         # The name's own extension (generated_name's, from the uploader) gives way to the

@@ -11,6 +11,9 @@ Environment:
   SECURE_PROXY_SSL_HEADER is set (default 127.0.0.1,::1: nginx on the same host).
 Django's settings come from the environment or .env as usual (see .env.example).
 
+The photo library's renditions are made by a separate process, not by gunicorn: run
+`manage.py db_worker --queue-name photos` next to it (README, "Operators: production set-up").
+
 Logs go to stdout: one line per request (the access log below), and gunicorn's own messages
 and Django's log records (errors with their traceback), each starting with its time and level.
 """

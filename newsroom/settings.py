@@ -108,6 +108,8 @@ INSTALLED_APPS = [
     "simple_history",
     "csp",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "articles",
 ]
 
@@ -340,6 +342,16 @@ PHOTO_FETCH_TOTAL_TIMEOUT = env.float("PHOTO_FETCH_TOTAL_TIMEOUT", default=60.0)
 # small file can decode to gigabytes ("decompression bomb"; 100 megapixels decode to 300-400 MB).
 # Pillow refuses by itself above about 179 megapixels, whatever this says.
 PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=100_000_000)
+
+# --- The task queue (django-tasks, stored in the database by django-tasks-db) ---------------
+# Work that must not hold up a request (a photo's renditions: articles/photos/tasks.py) is
+# queued here and run by `manage.py db_worker --queue-name photos`, next to gunicorn.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default", "photos"],
+    }
+}
 
 # --- Logs --------------------------------------------------------------------------------------
 # Everything to stdout, one record per event, each starting with time, level and logger, so an

@@ -1,3 +1,3 @@
 """The editors' room: the Django admin of the articles app, one module per concern."""
 
-from . import article  # noqa: F401  (registers the model admins)
+from . import article, photos  # noqa: F401  (register the model admins)

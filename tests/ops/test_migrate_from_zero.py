@@ -37,7 +37,15 @@ BLOCKED = (
     "articles.rendered_bodies",
     "articles.markup",
     "articles.language",
+    "articles.photos.metadata",
+    "articles.photos.renditions",
+    "articles.photos.tasks",
 )
+
+# Third-party apps whose migrations cannot be reversed, left migrated when everything else goes
+# back to zero: django-tasks-db's queue (its 0013 is a RunPython without a reverse). It depends
+# on no other app, so the others can still be taken back to zero and migrated again.
+IRREVERSIBLE_APPS = {"django_tasks_database"}
 
 # Run in the subprocess, with the blocked names as arguments. Exit status 3: the block failed
 # (a blocked module could still be imported), so the run would prove nothing.
@@ -99,11 +107,15 @@ def check(state):
 
 @pytest.mark.django_db(transaction=True)
 def test_migrate_from_zero_reaches_the_latest_migration_with_the_roles_and_the_trigger():
-    labels = sorted({app for app, _ in MigrationExecutor(connection).loader.graph.nodes})
+    labels = sorted(
+        {app for app, _ in MigrationExecutor(connection).loader.graph.nodes} - IRREVERSIBLE_APPS
+    )
     try:
         for label in labels:
             call_command("migrate", label, "zero", interactive=False, verbosity=0)
-        assert MigrationRecorder(connection).applied_migrations() == {}
+        assert {
+            app for app, _ in MigrationRecorder(connection).applied_migrations()
+        } <= IRREVERSIBLE_APPS
         assert "articles_article" not in connection.introspection.table_names()
     finally:
         # Whatever happened, the next tests get a migrated database.
