@@ -8,6 +8,10 @@ than PHOTO_MAX_PIXELS, gets a message on the form. The photo's size as shown, SH
 metadata are stored by Photo.save (Photo.describe_original). The renditions are made later by
 the queue (articles/photos/tasks.py); until then the list shows the original, scaled by the
 browser.
+
+The focal point is two number fields (fractions of the width and height), enough without
+JavaScript; focal-point.js adds picking it on the preview: a click, or the arrow keys once the
+preview has the focus (FocalPointInput brings the script to the add and change forms only).
 """
 
 from django import forms
@@ -53,6 +57,19 @@ METADATA_LABELS = {
 }
 
 
+class FocalPointInput(forms.NumberInput):
+    """focal_x's and focal_y's input, with the script and style that let the editor set the
+    point by clicking on the preview (PhotoAdmin.preview). The media of a form's widgets are
+    on its add and change pages only, not on the list."""
+
+    class Media:
+        css = {"all": ["admin/newsroom/focal-point.css"]}
+        js = ["admin/newsroom/focal-point.js"]
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"step": "any", "min": "0", "max": "1", **(attrs or {})})
+
+
 def max_bytes() -> int:
     return getattr(settings, "PHOTO_FETCH_MAX_BYTES", DEFAULT_MAX_BYTES)
 
@@ -74,6 +91,7 @@ class PhotoForm(forms.ModelForm):
             "focal_x",
             "focal_y",
         ]
+        widgets = {"focal_x": FocalPointInput, "focal_y": FocalPointInput}
 
     def clean_original(self):
         upload = self.cleaned_data.get("original")
@@ -221,7 +239,13 @@ class PhotoAdmin(RevisionHistoryAdmin):
     def preview(self, photo):
         if not photo.original:
             return "—"
-        return format_html('<img src="{}" alt="" width="320">', photo.original.url)
+        # focal-point.js finds the image by these and writes the point it is given into
+        # the two inputs (their ids as the admin form renders them).
+        return format_html(
+            '<img src="{}" alt="" width="320" class="focal-point-image"'
+            ' data-focal-x-field="id_focal_x" data-focal-y-field="id_focal_y">',
+            photo.original.url,
+        )
 
     @admin.display(description="size as shown")
     def size(self, photo):

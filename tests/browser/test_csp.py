@@ -7,28 +7,9 @@ import pytest
 
 from articles.models import Alert
 from tests.browser.conftest import ARTICLE_PATH
+from tests.helpers.browser import RECORD_VIOLATIONS, violations, watch
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def watch(page):
-    """Console errors and CSP violation reports, as they happen."""
-    seen = []
-    page.on("console", lambda m: seen.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda error: seen.append(str(error)))
-    return seen
-
-
-def violations(page):
-    """Violations the page itself saw (securitypolicyviolation events since it loaded)."""
-    return page.evaluate("() => window.__violations || []")
-
-
-RECORD_VIOLATIONS = (
-    "window.__violations = [];"
-    "document.addEventListener('securitypolicyviolation', e =>"
-    " window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));"
-)
 
 
 def log_in(page, live_server, username, password):

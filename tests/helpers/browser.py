@@ -1,4 +1,5 @@
-"""Logging in through the admin's form in a real browser (Playwright), as the browser tests do."""
+"""Logging in through the admin's form in a real browser (Playwright), as the browser tests do,
+and what a page reports: console errors, page errors and Content-Security-Policy violations."""
 
 
 def log_in_and_open(page, live_server, user, path):
@@ -14,3 +15,23 @@ def log_in_and_open(page, live_server, user, path):
     response = page.goto(live_server.url + path)
     page.locator("#id_body").wait_for()
     return response
+
+
+def watch(page):
+    """Console errors and CSP violation reports, as they happen."""
+    seen = []
+    page.on("console", lambda m: seen.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: seen.append(str(error)))
+    return seen
+
+
+def violations(page):
+    """Violations the page itself saw (securitypolicyviolation events since it loaded)."""
+    return page.evaluate("() => window.__violations || []")
+
+
+RECORD_VIOLATIONS = (
+    "window.__violations = [];"
+    "document.addEventListener('securitypolicyviolation', e =>"
+    " window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));"
+)
