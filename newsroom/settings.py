@@ -342,6 +342,10 @@ PHOTO_FETCH_TOTAL_TIMEOUT = env.float("PHOTO_FETCH_TOTAL_TIMEOUT", default=60.0)
 # small file can decode to gigabytes ("decompression bomb"; 100 megapixels decode to 300-400 MB).
 # Pillow refuses by itself above about 179 megapixels, whatever this says.
 PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=100_000_000)
+# How many times in all the queue fetches a picture (articles/photos/tasks.fetch_photo) when the
+# refusal may pass (a time-out, a connection failure, a 5xx or 429 answer), waiting 1, 4, 16
+# minutes and then an hour between attempts; a permanent refusal is not tried again.
+PHOTO_FETCH_ATTEMPTS = env.int("PHOTO_FETCH_ATTEMPTS", default=5)
 
 # --- The task queue (django-tasks, stored in the database by django-tasks-db) ---------------
 # Work that must not hold up a request (a photo's renditions: articles/photos/tasks.py) is

@@ -185,7 +185,10 @@ class Photo(models.Model):
     def save(self, *args, **kwargs):
         if self.original and not getattr(self.original, "_committed", True):
             self.describe_original()
+        adding = self._state.adding
         super().save(*args, **kwargs)
+        if adding and self.remote_url and not self.original:
+            self.queue_fetch()
         key = self._rendering_key()
         if key is not None and key != self._saved_rendering and self.original:
             self._saved_rendering = key
@@ -233,6 +236,13 @@ class Photo(models.Model):
 
         photo_id, focal = self.pk, self.focal
         transaction.on_commit(lambda: make_renditions.enqueue(photo_id, focal))
+
+    def queue_fetch(self):
+        """Queue fetching the picture from remote_url (articles/photos/tasks.fetch_photo), once
+        the transaction commits; Photo.save does it for a new photo that has no original."""
+        from articles.photos.tasks import queue_fetch
+
+        queue_fetch(self)
 
     def renditions_ready(self) -> bool:
         """Whether the photo has renditions (see PhotoQuerySet.with_renditions)."""
