@@ -10,13 +10,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from articles.models import Photo
 from articles.photos.tasks import fetch_photo, fetch_wait
+from tests.helpers.storage import stored
 from tests.photos.images import encoded
 from tests.photos.images import photo as picture
 
@@ -146,7 +146,7 @@ def test_a_fetched_picture_becomes_the_original_and_its_renditions_are_queued(se
     photo.refresh_from_db()
     sha = hashlib.sha256(JPEG).hexdigest()
     assert photo.original.name == f"photos/originals/{sha}.jpg"
-    assert default_storage.open(photo.original.name).read() == JPEG
+    assert stored(photo.original.name) == JPEG
     assert photo.sha256 == sha
     assert (photo.width, photo.height) == (640, 480)
     assert photo.metadata["width"] == 640

@@ -17,6 +17,7 @@ from PIL import Image
 from articles.models import Agency, Photo, Rendition
 from articles.photos.metadata import write_xmp
 from articles.photos.renditions import crop_box, ladder
+from tests.helpers.storage import stored
 from tests.photos.images import GPS_IFD, encoded, exif
 from tests.photos.images import photo as picture
 
@@ -111,7 +112,7 @@ def test_an_uploaded_photo_is_described_by_its_metadata(
     assert (photo.width, photo.height) == (2000, 1500)  # stored 1500 x 2000, orientation 6
     assert photo.sha256 == sha
     assert photo.original.name == f"photos/originals/{sha}.jpg"
-    assert default_storage.open(photo.original.name).read() == content
+    assert stored(photo.original.name) == content
     assert photo.metadata["orientation"] == 6
     assert photo.metadata["description_language"] == "ko"
     # Saving queued exactly one task, for this photo and its focal point.
@@ -207,7 +208,7 @@ def test_the_worker_makes_every_rendition_under_content_names(
     for (_ratio, fmt, width), rendition in made.items():
         match = CONTENT_NAME.fullmatch(rendition.file.name)
         assert match, rendition.file.name
-        data = default_storage.open(rendition.file.name).read()
+        data = stored(rendition.file.name)
         assert match.group(1) == str(width)
         assert match.group(2) == hashlib.sha256(data).hexdigest()[:16]
         assert rendition.size_bytes == len(data)
@@ -222,8 +223,8 @@ def test_the_worker_makes_every_rendition_under_content_names(
     assert made[("1:1", "webp", 1500)].box == [250, 0, 1750, 1500]
     assert made[("original", "avif", 320)].height == 240
     # Originals and renditions only, all inside the temporary MEDIA_ROOT.
-    stored = {p.relative_to(media_root).as_posix() for p in media_root.rglob("*") if p.is_file()}
-    assert stored == {photo.original.name} | {r.file.name for r in made.values()}
+    files = {p.relative_to(media_root).as_posix() for p in media_root.rglob("*") if p.is_file()}
+    assert files == {photo.original.name} | {r.file.name for r in made.values()}
 
 
 @worker_test
