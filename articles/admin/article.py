@@ -179,10 +179,15 @@ class ArticleAdmin(RevisionHistoryAdmin):
             *super().get_urls(),
         ]
 
-    def change_url(self, pk):
+    def admin_url(self, name, pk):
+        """The address of this article's admin page `name` ("change", "not_a_duplicate", ...)."""
+        opts = self.opts
         return reverse(
-            f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_change", args=[pk]
+            f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_{name}", args=[pk]
         )
+
+    def change_url(self, pk):
+        return self.admin_url("change", pk)
 
     # Who may publish.
 

@@ -18,7 +18,6 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models.fields.json import KT
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
-from django.urls import reverse
 
 from articles.ingest.agency_status import CANCELED, canceled_by_agency
 from articles.models import Article, IngestRecord
@@ -100,19 +99,13 @@ def wire_notices(model_admin, request, article):
         return None
     return {
         "duplicate": duplicate,
-        "duplicate_url": duplicate and _admin_url(model_admin, "change", duplicate.pk),
-        "duplicates": [(a, _admin_url(model_admin, "change", a.pk)) for a in duplicates],
+        "duplicate_url": duplicate and model_admin.change_url(duplicate.pk),
+        "duplicates": [(a, model_admin.change_url(a.pk)) for a in duplicates],
         "can_clear": model_admin.has_change_permission(request, current),
-        "clear_url": _admin_url(model_admin, "not_a_duplicate", current.pk),
+        "clear_url": model_admin.admin_url("not_a_duplicate", current.pk),
         "canceled": canceled,
         "pubstatus": (current.wire_metadata or {}).get("pubstatus", ""),
     }
-
-
-def _admin_url(model_admin, name, pk):
-    opts = model_admin.opts
-    info = (model_admin.admin_site.name, opts.app_label, opts.model_name, name)
-    return reverse("{}:{}_{}_{}".format(*info), args=[pk])
 
 
 def not_a_duplicate_view(model_admin, request, object_id):
@@ -133,4 +126,4 @@ def not_a_duplicate_view(model_admin, request, object_id):
         messages.success(request, f"“{article.headline}” is not a duplicate: the flag was cleared.")
     else:
         messages.info(request, f"“{article.headline}” was not flagged as a duplicate.")
-    return HttpResponseRedirect(_admin_url(model_admin, "change", pk))
+    return HttpResponseRedirect(model_admin.change_url(pk))
