@@ -17,7 +17,7 @@ from articles.models import Alert, Article, Correction
 from tests.helpers.admin import ARTICLES, form_data, shown, split
 from tests.helpers.html import page, parse
 from tests.helpers.metadata import head_tags, jsonld
-from tests.helpers.users import make_user
+from tests.helpers.users import make_user, own_client
 
 pytestmark = pytest.mark.django_db
 
@@ -29,17 +29,13 @@ def at(*args):
 @pytest.fixture
 def chief_client(chief_editor):
     """A client of its own (readers use `client`), logged in as the conftest's chief editor."""
-    client = Client()
-    client.force_login(chief_editor)
-    return client
+    return own_client(chief_editor)
 
 
 @pytest.fixture
 def editor_role_client(editor):
     """A client of its own, logged in as the conftest's editor."""
-    client = Client()
-    client.force_login(editor)
-    return client
+    return own_client(editor)
 
 
 @pytest.fixture

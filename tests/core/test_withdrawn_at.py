@@ -17,7 +17,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
-from django.test import Client
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
@@ -25,6 +24,7 @@ from articles.ingest.writer import ingest
 from articles.models import Article
 from tests.helpers.admin import ARTICLES, change_url, form_data
 from tests.helpers.paths import WIRE
+from tests.helpers.users import own_client
 
 pytestmark = pytest.mark.django_db
 
@@ -51,17 +51,13 @@ def clock(monkeypatch):
 @pytest.fixture
 def chief(chief_editor):
     """A client of its own (readers use `client`), logged in as the conftest's chief editor."""
-    client = Client()
-    client.force_login(chief_editor)
-    return client
+    return own_client(chief_editor)
 
 
 @pytest.fixture
 def editor(editor):
     """A client of its own, logged in as the conftest's editor."""
-    client = Client()
-    client.force_login(editor)
-    return client
+    return own_client(editor)
 
 
 def save_in_admin(client, article, **changes):

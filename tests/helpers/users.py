@@ -2,6 +2,7 @@
 account may do is what that role may do, never more."""
 
 from django.contrib.auth.models import Group, Permission
+from django.test import Client
 
 from articles.roles import CHIEF_EDITORS, EDITORS
 
@@ -40,3 +41,10 @@ def article_editor(django_user_model, username, first_name=""):
     )
     user.user_permissions.set(Permission.objects.filter(content_type__app_label="articles"))
     return user
+
+
+def own_client(user):
+    """A test client of its own (the test's `client` stays a reader's), logged in as `user`."""
+    client = Client()
+    client.force_login(user)
+    return client
