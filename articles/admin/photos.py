@@ -18,13 +18,14 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.utils.html import format_html, format_html_join
 from PIL import Image, UnidentifiedImageError
 
 from articles.admin.article import URL_FIELDS
 from articles.admin.history import RevisionHistoryAdmin
 from articles.alt_text import ALT_TEXT_HELP
-from articles.models import Photo, bcp47_validator
+from articles.models import Photo, Rendition, bcp47_validator
 from articles.photos.metadata import read_metadata
 from articles.photos.models import ORIGINAL_EXTENSIONS, max_pixels
 
@@ -55,6 +56,15 @@ METADATA_LABELS = {
     "alt_text_language": "alt text's language",
     "extended_description": "extended description",
 }
+
+
+# What the list of photos reads of their renditions: the JPEGs of the photo as shot, smallest
+# first (the thumbnail is the first), not every rendition of every photo on the page.
+ORIGINAL_JPEGS = Prefetch(
+    "renditions",
+    queryset=Rendition.objects.filter(ratio="original", fmt="jpeg").order_by("width"),
+    to_attr="original_jpegs",
+)
 
 
 class FocalPointInput(forms.NumberInput):
@@ -216,7 +226,7 @@ class PhotoAdmin(RevisionHistoryAdmin):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("renditions")
+        return super().get_queryset(request).prefetch_related(ORIGINAL_JPEGS)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "alt_text":
@@ -225,15 +235,16 @@ class PhotoAdmin(RevisionHistoryAdmin):
 
     @admin.display(description="photo")
     def thumbnail(self, photo):
-        jpegs = [r for r in photo.renditions.all() if r.ratio == "original" and r.fmt == "jpeg"]
-        source = min(jpegs, key=lambda r: r.width).file if jpegs else photo.original
+        jpegs = photo.original_jpegs
+        source = jpegs[0].file if jpegs else photo.original
         if not source:
             return "—"
         return format_html('<img src="{}" alt="" width="80" loading="lazy">', source.url)
 
     @admin.display(description="renditions ready", boolean=True)
     def ready(self, photo):
-        return bool(photo.renditions.all())
+        # A photo's renditions are stored together (one transaction), these among them.
+        return bool(photo.original_jpegs)
 
     @admin.display(description="preview")
     def preview(self, photo):
